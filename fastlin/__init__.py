@@ -1,0 +1,15 @@
+"""fastlin: fast, faithful kernels for the classic linear image classifier."""
+
+from fastlin.gradcheck import grad_check_sparse, numerical_gradient, rel_error
+from fastlin.losses import softmax_loss, svm_loss
+from fastlin.regularizers import regularization
+
+__all__ = [
+    "grad_check_sparse",
+    "numerical_gradient",
+    "regularization",
+    "rel_error",
+    "softmax_loss",
+    "svm_loss",
+]
+__version__ = "0.1.0"

@@ -1,0 +1,89 @@
+"""Numba options and thread control, in one place.
+
+Nothing here imports numba at module level: ``import fastlin`` stays cheap and compiles
+nothing. The jit tier calls :func:`setup_numba` when it is first imported.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+# fastmath without ``nnan``/``ninf``: NaN and inf keep their IEEE meaning, so ``np.isfinite``
+# inside a kernel still works and a NaN cannot be optimized away.
+FASTMATH = frozenset({"nsz", "arcp", "contract", "afn", "reassoc"})
+
+#: Options of every serial kernel.
+JIT_OPTIONS: dict = {
+    "nogil": True,
+    "cache": True,
+    "error_model": "numpy",
+    "fastmath": set(FASTMATH),
+}
+#: Options of every ``prange`` kernel.
+PARALLEL_OPTIONS: dict = {**JIT_OPTIONS, "parallel": True}
+#: Options of kernels whose exact comparisons decide a bin: no fastmath at all.
+EXACT_OPTIONS: dict = {**JIT_OPTIONS, "fastmath": False}
+#: Exact and parallel.
+EXACT_PARALLEL_OPTIONS: dict = {**EXACT_OPTIONS, "parallel": True}
+
+# The ``workqueue`` threading layer aborts the process when two Python threads launch
+# parallel kernels at once. We ask for a thread-safe layer (OpenMP or TBB); if numba still
+# ends up on workqueue (the user forced it, or neither is installed), launches are serialized
+# with this lock instead.
+_launch_lock = threading.RLock()
+_numba_ready = False
+
+
+def setup_numba() -> None:
+    """Prefer a thread-safe threading layer unless the user chose one. Idempotent."""
+    global _numba_ready
+    if _numba_ready:
+        return
+    import numba
+
+    if "NUMBA_THREADING_LAYER" not in os.environ and numba.config.THREADING_LAYER == "default":
+        numba.config.THREADING_LAYER = "threadsafe"
+    _numba_ready = True
+
+
+def _layer_is_threadsafe() -> bool:
+    import numba
+
+    try:
+        return numba.threading_layer() != "workqueue"
+    except ValueError:  # no parallel kernel has run yet: the layer is still unknown
+        return False
+
+
+def max_threads() -> int:
+    """The number of threads numba was started with (all cores by default)."""
+    import numba
+
+    return int(numba.config.NUMBA_NUM_THREADS)
+
+
+@contextmanager
+def numba_threads(n_threads: int | None) -> Iterator[None]:
+    """Run the enclosed kernels on ``n_threads`` threads (``None``: all), then restore.
+
+    ``numba.set_num_threads`` is thread-local, so concurrent callers do not disturb each
+    other. ``n_threads`` must already be validated.
+    """
+    import numba
+
+    setup_numba()
+    n = max_threads() if n_threads is None else n_threads
+    previous = numba.get_num_threads()
+    lock = None if _layer_is_threadsafe() else _launch_lock
+    if lock is not None:
+        lock.acquire()
+    try:
+        numba.set_num_threads(n)
+        yield
+    finally:
+        numba.set_num_threads(previous)
+        if lock is not None:
+            lock.release()

@@ -1,0 +1,134 @@
+"""Every check of user input, in one place.
+
+Public functions validate here once and hand the kernels C-contiguous arrays of the right
+dtype; the kernels themselves trust their input.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+IMPLS = ("naive", "vectorized", "jit")
+FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def check_impl(impl: object) -> str:
+    if impl not in IMPLS:
+        raise ValueError(f"impl must be one of {IMPLS}, got {impl!r}")
+    return impl  # type: ignore[return-value]
+
+
+def check_n_threads(n_threads: object) -> int | None:
+    """``None`` (all cores) or an int in ``[1, max_threads]``."""
+    if n_threads is None:
+        return None
+    if isinstance(n_threads, bool) or not isinstance(n_threads, numbers.Integral):
+        raise TypeError(f"n_threads must be None or a positive int, got {n_threads!r}")
+    from fastlin._config import max_threads
+
+    limit = max_threads()
+    if not 1 <= n_threads <= limit:
+        raise ValueError(f"n_threads must be in [1, {limit}] (the cores numba may use), got {n_threads}")
+    return int(n_threads)
+
+
+def check_scalar(
+    name: str, value: object, *, low: float | None = None, high: float | None = None, low_open: bool = False
+) -> float:
+    """A finite real number within ``[low, high]`` (``(low, high]`` with ``low_open``)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
+    v = float(value)
+    if not np.isfinite(v):
+        raise ValueError(f"{name} must be finite, got {v}")
+    if low is not None and (v <= low if low_open else v < low):
+        raise ValueError(f"{name} must be {'>' if low_open else '>='} {low}, got {v}")
+    if high is not None and v > high:
+        raise ValueError(f"{name} must be <= {high}, got {v}")
+    return v
+
+
+def check_int(name: str, value: object, *, low: int = 1) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
+    if value < low:
+        raise ValueError(f"{name} must be >= {low}, got {value}")
+    return int(value)
+
+
+def check_choice(name: str, value: object, choices: tuple) -> str:
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {choices}, got {value!r}")
+    return value  # type: ignore[return-value]
+
+
+def check_finite(name: str, a: np.ndarray) -> None:
+    if not np.isfinite(a).all():
+        raise ValueError(f"{name} contains NaN or inf")
+
+
+def as_float_array(name: str, a: object, ndim: int) -> np.ndarray:
+    """``a`` as a C-contiguous float32/float64 array of ``ndim`` dimensions.
+
+    float32 and float64 keep their dtype (no copy when already C-contiguous); other real
+    dtypes (ints, bool, float16) become float64. Complex and object arrays are refused.
+    """
+    arr = np.asarray(a)
+    if arr.ndim != ndim:
+        raise ValueError(f"{name} must be {ndim}-D, got shape {arr.shape}")
+    if arr.size == 0:
+        raise ValueError(f"{name} is empty (shape {arr.shape})")
+    if arr.dtype not in FLOAT_DTYPES:
+        if arr.dtype.kind not in "biuf":
+            raise TypeError(f"{name} must hold real numbers, got dtype {arr.dtype}")
+        arr = arr.astype(np.float64)
+    return np.ascontiguousarray(arr)
+
+
+def check_weights(W: object) -> np.ndarray:
+    """W: a 2-D float32/float64 array of finite numbers (not converted from ints)."""
+    arr = np.asarray(W)
+    if arr.dtype not in FLOAT_DTYPES:
+        raise TypeError(f"W must be a float32 or float64 array, got dtype {arr.dtype}")
+    if arr.ndim != 2:
+        raise ValueError(f"W must be 2-D (D, C), got shape {arr.shape}")
+    if arr.size == 0:
+        raise ValueError(f"W is empty (shape {arr.shape})")
+    check_finite("W", arr)
+    return arr
+
+
+def check_labels(y: object, n_samples: int, n_classes: int) -> np.ndarray:
+    """Integer labels of shape (n_samples,) in ``[0, n_classes)``, as contiguous intp."""
+    arr = np.asarray(y)
+    if arr.ndim != 1:
+        raise ValueError(f"y must be 1-D, got shape {arr.shape}")
+    if arr.dtype.kind not in "iu":
+        raise TypeError(f"y must hold integer class labels, got dtype {arr.dtype}")
+    if arr.shape[0] != n_samples:
+        raise ValueError(f"y has {arr.shape[0]} labels but X has {n_samples} rows")
+    lo, hi = int(arr.min()), int(arr.max())
+    if lo < 0 or hi >= n_classes:
+        raise ValueError(f"y must be in [0, {n_classes}) (W has {n_classes} columns), got labels in [{lo}, {hi}]")
+    return np.ascontiguousarray(arr, dtype=np.intp)
+
+
+def normalized_sample_weight(sample_weight: object, n_samples: int) -> np.ndarray:
+    """Per-sample factors ``w_i / sum(w)`` as float64 (``1 / N`` each when None)."""
+    if sample_weight is None:
+        return np.full(n_samples, 1.0 / n_samples)
+    w = np.asarray(sample_weight)
+    if w.ndim != 1 or w.shape[0] != n_samples:
+        raise ValueError(f"sample_weight must have shape ({n_samples},), got {w.shape}")
+    if w.dtype.kind not in "biuf":
+        raise TypeError(f"sample_weight must hold real numbers, got dtype {w.dtype}")
+    w = w.astype(np.float64)
+    check_finite("sample_weight", w)
+    if (w < 0).any():
+        raise ValueError("sample_weight must be non-negative")
+    total = w.sum()
+    if total <= 0:
+        raise ValueError("sample_weight must not be all zero")
+    return w / total

@@ -1,0 +1,5 @@
+"""The jit tier: Numba kernels, fused and parallel. They trust their input."""
+
+from fastlin._config import setup_numba
+
+setup_numba()

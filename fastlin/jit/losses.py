@@ -1,0 +1,147 @@
+"""Loss-and-gradient kernels: one fused, parallel pass over X.
+
+Same signatures as :mod:`fastlin.naive.losses`. X is cut into a fixed number of chunks of
+rows (it depends on N only, never on the thread count, so results are identical for any
+``n_threads``); ``prange`` runs over chunks. A chunk walks its rows in blocks of
+``BLOCK_ROWS``: scores of the block (register-tiled dot products), then the block's
+dL/dscores ``G`` (margins or probabilities, float64), then ``dWT += G.T @ X_block`` into
+the chunk's own partial gradient while the block is still in cache. The partials are summed
+at the end in a fixed order, in parallel over columns of W. Each X row is read from memory
+once.
+
+A NaN or inf in X always makes a score of its row non-finite (W is checked finite by the
+caller); the kernel reports that instead of making a second pass over X to look for it.
+"""
+
+import numpy as np
+from numba import njit, prange
+
+from fastlin._config import JIT_OPTIONS, PARALLEL_OPTIONS
+from fastlin.jit._tiles import block_grad, block_scores
+
+BLOCK_ROWS = 16  # 16 rows of 3073 float32 = 197 KB: the block stays in L2 between passes
+MIN_CHUNK_ROWS = 64
+MAX_CHUNKS = 64
+SLICE = 256  # columns of dW.T that one iteration of the final sum owns
+SVM, SOFTMAX = 0, 1
+
+
+def n_chunks_for(n_rows: int) -> int:
+    return max(1, min(MAX_CHUNKS, -(-n_rows // MIN_CHUNK_ROWS)))
+
+
+@njit(**JIT_OPTIONS)
+def _svm_rows(S, n_rows, y, weights, start, delta, G):
+    """Hinge loss of a block's rows and its dL/dscores; returns (loss, all scores finite)."""
+    C = S.shape[1]
+    loss = 0.0
+    finite = True
+    for r in range(n_rows):
+        yi = y[start + r]
+        wi = weights[start + r]
+        correct = np.float64(S[r, yi])
+        active = 0
+        for j in range(C):
+            s = np.float64(S[r, j])
+            finite &= np.isfinite(s)
+            margin = s - correct + delta
+            if j != yi and margin > 0.0:  # a margin of exactly 0 is inactive
+                loss += wi * margin
+                G[r, j] = wi
+                active += 1
+            else:
+                G[r, j] = 0.0
+        G[r, yi] = -active * wi
+    return loss, finite
+
+
+@njit(**JIT_OPTIONS)
+def _softmax_rows(S, n_rows, y, weights, start, G):
+    """Cross-entropy of a block's rows and its dL/dscores; returns (loss, all scores finite)."""
+    C = S.shape[1]
+    loss = 0.0
+    finite = True
+    for r in range(n_rows):
+        yi = y[start + r]
+        wi = weights[start + r]
+        top = np.float64(S[r, 0])
+        for j in range(C):
+            s = np.float64(S[r, j])
+            finite &= np.isfinite(s)
+            top = max(top, s)
+        total = 0.0
+        for j in range(C):
+            total += np.exp(np.float64(S[r, j]) - top)
+        log_norm = np.log(total) + top
+        loss += wi * (log_norm - np.float64(S[r, yi]))
+        for j in range(C):
+            G[r, j] = wi * np.exp(np.float64(S[r, j]) - log_norm)
+        G[r, yi] -= wi
+    return loss, finite
+
+
+@njit(**JIT_OPTIONS)
+def _chunk(X, WT, y, weights, delta, kind, start, stop, dWT):
+    C = WT.shape[0]
+    S = np.empty((BLOCK_ROWS, C), dtype=X.dtype)
+    G = np.empty((BLOCK_ROWS, C), dtype=X.dtype)
+    loss = 0.0
+    finite = True
+    for b in range(start, stop, BLOCK_ROWS):
+        n_rows = min(BLOCK_ROWS, stop - b)
+        block_scores(X, b, n_rows, WT, S)
+        if kind == SVM:
+            block_loss, block_finite = _svm_rows(S, n_rows, y, weights, b, delta, G)
+        else:
+            block_loss, block_finite = _softmax_rows(S, n_rows, y, weights, b, G)
+        loss += block_loss
+        finite &= block_finite
+        block_grad(X, b, n_rows, G, dWT)
+    return loss, finite
+
+
+@njit(**PARALLEL_OPTIONS)
+def loss_grad_kernel(X, WT, y, weights, delta, kind, n_chunks):
+    """Data loss, dW of shape (D, C) in X's dtype, and whether every score was finite."""
+    N, D = X.shape
+    C = WT.shape[0]
+    partial_dWT = np.zeros((n_chunks, C, D), dtype=X.dtype)
+    partial_loss = np.zeros(n_chunks)
+    partial_finite = np.ones(n_chunks, dtype=np.bool_)
+    for k in prange(n_chunks):
+        start = k * N // n_chunks
+        stop = (k + 1) * N // n_chunks
+        partial_loss[k], partial_finite[k] = _chunk(X, WT, y, weights, delta, kind, start, stop, partial_dWT[k])
+    # Sum the partials in chunk order (float64), each prange iteration owning a column slice.
+    dW = np.empty((D, C), dtype=X.dtype)
+    n_slices = (D + SLICE - 1) // SLICE
+    for s in prange(n_slices):
+        lo = s * SLICE
+        hi = min(D, lo + SLICE)
+        acc = np.empty(hi - lo)
+        for c in range(C):
+            acc[:] = 0.0
+            for k in range(n_chunks):
+                part = partial_dWT[k, c]
+                for d in range(lo, hi):
+                    acc[d - lo] += part[d]
+            for d in range(lo, hi):
+                dW[d, c] = acc[d - lo]
+    loss = 0.0
+    for k in range(n_chunks):
+        loss += partial_loss[k]
+    return loss, dW, partial_finite.all()
+
+
+def _run(X, W, y, weights, delta, kind):
+    WT = np.ascontiguousarray(W.T, dtype=X.dtype)
+    loss, dW, finite = loss_grad_kernel(X, WT, y, weights, delta, kind, n_chunks_for(X.shape[0]))
+    return (float(loss) if finite else float("nan")), dW
+
+
+def svm_loss_grad(X, W, y, weights, delta):
+    return _run(X, W, y, weights, float(delta), SVM)
+
+
+def softmax_loss_grad(X, W, y, weights):
+    return _run(X, W, y, weights, 0.0, SOFTMAX)

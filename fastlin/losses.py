@@ -1,0 +1,169 @@
+"""The multiclass SVM and softmax losses with their gradients: validate, pick the tier, run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from fastlin import _tiers
+from fastlin._config import numba_threads
+from fastlin._validation import (
+    as_float_array,
+    check_finite,
+    check_impl,
+    check_labels,
+    check_n_threads,
+    check_scalar,
+    check_weights,
+    normalized_sample_weight,
+)
+from fastlin.regularizers import _check as _check_penalty
+from fastlin.regularizers import penalty_value_grad
+
+
+@dataclass(frozen=True)
+class LossProblem:
+    """Validated inputs of a loss call, ready for any tier's kernel."""
+
+    W: np.ndarray  # (D, C) in X's dtype (the caller's W may be another float dtype)
+    X: np.ndarray  # (N, D) C-contiguous float32/float64
+    y: np.ndarray  # (N,) intp in [0, C)
+    weights: np.ndarray  # (N,) float64, w_i / sum(w)
+    out_dtype: np.dtype  # the dtype of the caller's W, for dW
+
+
+def prepare(W: ArrayLike, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None) -> LossProblem:
+    """Check shapes, dtypes, labels and weights; no pass over X's values here."""
+    W = check_weights(W)
+    X = as_float_array("X", X, ndim=2)
+    if X.shape[1] != W.shape[0]:
+        raise ValueError(f"X has {X.shape[1]} columns but W has {W.shape[0]} rows; they must match (X @ W)")
+    y = check_labels(y, X.shape[0], W.shape[1])
+    weights = normalized_sample_weight(sample_weight, X.shape[0])
+    return LossProblem(W.astype(X.dtype, copy=False), X, y, weights, W.dtype)
+
+
+def data_loss_grad(kind: str, p: LossProblem, delta: float, impl: str) -> tuple[float, np.ndarray]:
+    """Data loss and gradient of a validated problem with one tier (no regularization).
+
+    The naive and vectorized tiers check X for NaN/inf first. The jit kernel does not spend a
+    second pass over X on it: a NaN or inf in X always makes a score non-finite, which the
+    kernel reports, and the same check then names the cause.
+    """
+    if impl != "jit":
+        check_finite("X", p.X)
+    fn = _tiers.get("losses", f"{kind}_loss_grad", impl)
+    args = (p.X, p.W, p.y, p.weights, delta) if kind == "svm" else (p.X, p.W, p.y, p.weights)
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported just below
+        loss, dW = fn(*args)
+    if not np.isfinite(loss) or not np.isfinite(dW).all():
+        check_finite("X", p.X)
+        raise FloatingPointError(f"the {kind} loss overflowed (scores too large for {p.X.dtype}); scale X or W down")
+    return loss, dW
+
+
+def _loss(kind, W, X, y, reg, delta, penalty, l1_ratio, sample_weight, impl, n_threads):
+    impl = check_impl(impl)
+    n_threads = check_n_threads(n_threads)
+    reg, l1_ratio = _check_penalty(reg, penalty, l1_ratio)
+    p = prepare(W, X, y, sample_weight)
+    if impl == "jit":
+        with numba_threads(n_threads):
+            loss, dW = data_loss_grad(kind, p, delta, impl)
+    else:
+        loss, dW = data_loss_grad(kind, p, delta, impl)
+    reg_value, reg_grad = penalty_value_grad(p.W, reg, penalty, l1_ratio)
+    dW = dW.astype(p.out_dtype, copy=False)
+    dW += reg_grad
+    return float(loss + reg_value), dW
+
+
+def svm_loss(
+    W: ArrayLike,
+    X: ArrayLike,
+    y: ArrayLike,
+    reg: float = 0.0,
+    *,
+    delta: float = 1.0,
+    penalty: str = "l2",
+    l1_ratio: float = 0.5,
+    sample_weight: ArrayLike | None = None,
+    impl: str = "jit",
+    n_threads: int | None = None,
+) -> tuple[float, np.ndarray]:
+    """Multiclass SVM (Weston-Watkins hinge) loss and its gradient.
+
+    ``L_i = sum_{j != y_i} max(0, s_j - s_{y_i} + delta)`` with scores ``s = X[i] @ W``; the
+    data loss is the mean of ``L_i`` (``sum(w_i L_i) / sum(w_i)`` with ``sample_weight``),
+    plus the penalty ``reg * R(W)``. At a kink (a margin exactly 0) the subgradient counts
+    the margin as inactive. Equals ``C * torch.nn.functional.multi_margin_loss(X @ W, y)``.
+
+    Parameters
+    ----------
+    W : ndarray of shape (D, C), float32 or float64
+        Weights (the bias trick: a column of ones in X makes the last row of W the bias).
+    X : array_like of shape (N, D)
+        Samples. float32 and float64 are used as they are (no copy if C-contiguous, no
+        upcast); other real dtypes are converted to float64. The computation runs in X's
+        dtype; W is cast to it.
+    y : array_like of shape (N,), integer
+        Labels in ``[0, C)``.
+    reg : float, default 0.0
+        Regularization strength, >= 0.
+    delta : float, default 1.0
+        Margin, >= 0.
+    penalty : {"l2", "l1", "elasticnet"}, default "l2"
+        See :func:`fastlin.regularization`.
+    l1_ratio : float, default 0.5
+        Elastic-net mix in ``[0, 1]``.
+    sample_weight : array_like of shape (N,), optional
+        Non-negative weights, not all zero.
+    impl : {"jit", "vectorized", "naive"}, default "jit"
+        Which tier computes it; all three give the same numbers.
+    n_threads : int, optional
+        Threads of the jit tier; None uses every core. Results do not depend on it.
+
+    Returns
+    -------
+    loss : float
+    dW : ndarray, same shape and dtype as ``W``
+
+    Raises
+    ------
+    ValueError, TypeError
+        Bad shapes, dtypes, labels, parameters, or NaN/inf in W or X.
+    FloatingPointError
+        Finite inputs whose scores overflow the dtype.
+    """
+    delta = check_scalar("delta", delta, low=0.0)
+    return _loss("svm", W, X, y, reg, delta, penalty, l1_ratio, sample_weight, impl, n_threads)
+
+
+def softmax_loss(
+    W: ArrayLike,
+    X: ArrayLike,
+    y: ArrayLike,
+    reg: float = 0.0,
+    *,
+    penalty: str = "l2",
+    l1_ratio: float = 0.5,
+    sample_weight: ArrayLike | None = None,
+    impl: str = "jit",
+    n_threads: int | None = None,
+) -> tuple[float, np.ndarray]:
+    """Softmax (cross-entropy) loss and its gradient.
+
+    ``L_i = -log(exp(s_{y_i}) / sum_j exp(s_j))``, computed stably (the row maximum is
+    subtracted first, so scores around 1e3 do not overflow); the data loss is the (weighted)
+    mean, plus ``reg * R(W)``. Equals ``torch.nn.functional.cross_entropy(X @ W, y)``.
+
+    Parameters are those of :func:`svm_loss` without ``delta``.
+
+    Returns
+    -------
+    loss : float
+    dW : ndarray, same shape and dtype as ``W``
+    """
+    return _loss("softmax", W, X, y, reg, 0.0, penalty, l1_ratio, sample_weight, impl, n_threads)

@@ -1,0 +1,1 @@
+"""The naive tier: explicit Python loops, the readable reference and the ground truth in tests."""

@@ -1,0 +1,62 @@
+"""Weight penalties: value and (sub)gradient.
+
+``reg`` is the strength (>= 0); the CS231n 2017+ convention is used for L2, so the penalty is
+``reg * sum(W**2)`` and its gradient ``2 * reg * W`` (scikit-learn's ``alpha`` is ``2 * reg``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from fastlin._validation import check_choice, check_scalar, check_weights
+
+PENALTIES = ("l2", "l1", "elasticnet")
+
+
+def regularization(W: np.ndarray, reg: float, penalty: str = "l2", l1_ratio: float = 0.5) -> tuple[float, np.ndarray]:
+    """Value and gradient of a weight penalty.
+
+    Parameters
+    ----------
+    W : ndarray of shape (D, C), float32 or float64
+        Weights.
+    reg : float
+        Strength, >= 0.
+    penalty : {"l2", "l1", "elasticnet"}
+        ``"l2"``: ``reg * sum(W**2)``, gradient ``2 * reg * W``.
+        ``"l1"``: ``reg * sum(|W|)``, subgradient ``reg * sign(W)`` (0 where ``W == 0``).
+        ``"elasticnet"``: ``reg * (l1_ratio * sum|W| + (1 - l1_ratio) * sum(W**2))``.
+    l1_ratio : float
+        Mix of the elastic net, in ``[0, 1]``; ignored by the other penalties.
+
+    Returns
+    -------
+    value : float
+    grad : ndarray, same shape and dtype as ``W``
+    """
+    W = check_weights(W)
+    reg, l1_ratio = _check(reg, penalty, l1_ratio)
+    return penalty_value_grad(W, reg, penalty, l1_ratio)
+
+
+def _check(reg: object, penalty: object, l1_ratio: object) -> tuple[float, float]:
+    check_choice("penalty", penalty, PENALTIES)
+    return check_scalar("reg", reg, low=0.0), check_scalar("l1_ratio", l1_ratio, low=0.0, high=1.0)
+
+
+def penalty_value_grad(W: np.ndarray, reg: float, penalty: str, l1_ratio: float) -> tuple[float, np.ndarray]:
+    """:func:`regularization` on validated input (the loss functions and optimizers call it)."""
+    if reg == 0.0:
+        return 0.0, np.zeros_like(W)
+    l2_part = {"l2": 1.0, "l1": 0.0, "elasticnet": 1.0 - l1_ratio}[penalty]
+    l1_part = {"l2": 0.0, "l1": 1.0, "elasticnet": l1_ratio}[penalty]
+    value = 0.0
+    grad = np.zeros_like(W)
+    if l2_part:
+        value += l2_part * float(np.square(W, dtype=np.float64).sum())
+        grad += (2.0 * l2_part) * W
+    if l1_part:
+        value += l1_part * float(np.abs(W).sum(dtype=np.float64))
+        grad += l1_part * np.sign(W)
+    grad *= reg
+    return reg * value, grad

@@ -1,0 +1,1 @@
+"""The vectorized tier: whole-array NumPy, what a careful NumPy user writes."""

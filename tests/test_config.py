@@ -1,0 +1,76 @@
+"""Package hygiene: shared kernel options, nothing compiled or imported at import time."""
+
+import importlib
+import pkgutil
+import subprocess
+import sys
+
+import pytest
+
+from fastlin import _config
+
+
+def jit_kernels():
+    from numba.core.registry import CPUDispatcher
+
+    import fastlin.jit
+
+    for info in pkgutil.iter_modules(fastlin.jit.__path__):
+        module = importlib.import_module(f"fastlin.jit.{info.name}")
+        for name, obj in vars(module).items():
+            if isinstance(obj, CPUDispatcher) and obj.__module__ == module.__name__:
+                yield f"{module.__name__}.{name}", obj
+
+
+def test_every_kernel_uses_the_shared_options():
+    kernels = list(jit_kernels())
+    assert len(kernels) >= 5
+    allowed = [
+        _config.JIT_OPTIONS,
+        _config.PARALLEL_OPTIONS,
+        _config.EXACT_OPTIONS,
+        _config.EXACT_PARALLEL_OPTIONS,
+    ]
+    allowed = [{k: v for k, v in a.items() if k != "cache"} for a in allowed]
+    for name, kernel in kernels:
+        opts = {k: v for k, v in kernel.targetoptions.items() if k not in ("nopython", "boundscheck")}
+        assert any(opts == a for a in allowed), (name, opts)
+        assert type(kernel._cache).__name__ != "NullCache", f"{name} is not cached"
+        fm = opts["fastmath"]
+        assert not fm or ("nnan" not in fm and "ninf" not in fm), name
+
+
+def test_import_compiles_nothing_and_skips_numba():
+    code = (
+        "import sys, time; t = time.perf_counter(); import fastlin; dt = time.perf_counter() - t; "
+        "print(dt, 'numba' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    dt, numba_loaded = out.stdout.split()
+    assert numba_loaded == "False"
+    assert float(dt) < 2.0  # generous: a loaded CI machine; the benchmark report measures it
+
+
+def test_threading_layer_is_thread_safe():
+    import numpy as np
+
+    import fastlin
+
+    fastlin.svm_loss(np.ones((2, 2)), np.ones((3, 2)), [0, 1, 0])
+    import numba
+
+    assert numba.threading_layer() in ("omp", "tbb")
+
+
+def test_n_threads_is_restored():
+    import numba
+    import numpy as np
+
+    import fastlin
+
+    before = numba.get_num_threads()
+    fastlin.softmax_loss(np.ones((2, 2)), np.ones((3, 2)), [0, 1, 0], n_threads=1)
+    assert numba.get_num_threads() == before
+    with pytest.raises(ValueError):
+        fastlin.softmax_loss(np.ones((2, 2)), np.ones((3, 2)), [0, 1, 5], n_threads=1)
+    assert numba.get_num_threads() == before
