@@ -36,3 +36,43 @@ def _torch_loss(kind):
 
 #: loss kind -> PyTorch forward+backward (None when torch is missing)
 TORCH_LOSSES = {"svm": _torch_loss("svm"), "softmax": _torch_loss("softmax")}
+
+
+def cs231n_color_histogram_hsv(im, nbin=10, xmin=0, xmax=255, normalized=True):
+    """CS231n's ``color_histogram_hsv`` (assignment 1, ``features.py``), the definition we match."""
+    import matplotlib.colors
+
+    bins = np.linspace(xmin, xmax, nbin + 1)
+    hsv = matplotlib.colors.rgb_to_hsv(im / xmax) * xmax
+    hist, edges = np.histogram(hsv[:, :, 0], bins=bins, density=normalized)
+    return hist * np.diff(edges)
+
+
+try:
+    import cv2
+except ImportError:  # pragma: no cover - optional peer
+    cv2 = None
+
+
+def opencv_hog_loop(images, pixels_per_cell=(8, 8), cells_per_block=(2, 2), orientations=9):
+    """OpenCV's ``HOGDescriptor.compute`` image by image (its own maths: Gaussian window,
+    bilinear votes). None when OpenCV is missing."""
+    if cv2 is None:
+        return None
+    H, W = images.shape[1:3]
+    c_row, c_col = pixels_per_cell
+    block = (c_col * cells_per_block[1], c_row * cells_per_block[0])
+    descriptor = cv2.HOGDescriptor((W, H), block, (c_col, c_row), (c_col, c_row), orientations)
+    return np.stack([descriptor.compute(im).ravel() for im in images])
+
+
+def opencv_hue_histogram_loop(images, nbin=10):
+    """OpenCV's ``cvtColor`` to HSV (hue on 0-255) and ``calcHist``, image by image."""
+    if cv2 is None:
+        return None
+    out = np.empty((len(images), nbin))
+    for i, im in enumerate(images):
+        hsv = cv2.cvtColor(im, cv2.COLOR_RGB2HSV_FULL)
+        hist = cv2.calcHist([hsv], [0], None, [nbin], [0, 256]).ravel()
+        out[i] = hist / hist.sum()
+    return out

@@ -31,26 +31,22 @@ def _fmt_time(seconds: float) -> str:
     return f"{seconds * 1e3:.3f} ms" if seconds < 1 else f"{seconds:.2f} s"
 
 
-def ladder_table(groups: dict[str, dict[str, dict]]) -> str:
-    """One row per group: the median of each contender and jit's speed-up over each."""
-    names = ["naive", "vectorized", "jit", "torch"]
-    lines = [
-        "| operation | shape | dtype | "
-        + " | ".join(names)
-        + " | jit GFLOP/s | jit vs vectorized | jit vs torch | jit vs naive |",
-        "|---" * (len(names) + 7) + "|",
-    ]
+def ladder_table(groups: dict[str, dict[str, dict]], prefix: tuple[str, ...], names: list[str]) -> str:
+    """One row per group: each contender's median and jit's speed-up over it."""
+    others = [n for n in names if n != "jit"]
+    head = ["operation", "shape", "dtype", *names, "jit GFLOP/s", *(f"jit vs {n}" for n in others)]
+    lines = ["| " + " | ".join(head) + " |", "|---" * len(head) + "|"]
     for group, row in sorted(groups.items()):
-        if group.startswith("matmul") or "jit" not in row:
+        if not group.startswith(prefix) or "jit" not in row:
             continue
         op, shape, dtype = group.split("|")
         med = {n: row[n]["stats"]["median"] for n in names if n in row}
         jit = med["jit"]
         flops = row["jit"].get("extra_info", {}).get("flops")
         cells = [_fmt_time(med[n]) if n in med else "-" for n in names]
-        ratio = [f"{med[n] / jit:.2f}x" if n in med else "-" for n in ("vectorized", "torch", "naive")]
+        ratios = [f"{med[n] / jit:.2f}x" if n in med else "-" for n in others]
         rate = f"{flops / jit / 1e9:.1f}" if flops else "-"
-        lines.append(f"| {op} | {shape} | {dtype} | " + " | ".join(cells) + f" | {rate} | " + " | ".join(ratio) + " |")
+        lines.append("| " + " | ".join([op, shape, dtype, *cells, rate, *ratios]) + " |")
     return "\n".join(lines)
 
 
@@ -74,7 +70,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     groups = load(path)
     print("Medians of several rounds, measured in one run; ratios are jit's speed-up.\n")
-    print(ladder_table(groups))
+    print(ladder_table(groups, ("svm", "softmax"), ["naive", "vectorized", "jit", "cs231n", "torch"]))
+    print()
+    print(ladder_table(groups, ("hog", "color_hist"), ["naive", "vectorized", "jit", "skimage", "cs231n", "opencv"]))
     print()
     print(matmul_table(groups))
     return 0

@@ -1,10 +1,22 @@
 """fastlin: fast, faithful kernels for the classic linear image classifier."""
 
+from fastlin.features import (
+    color_histogram_hsv,
+    color_histogram_hsv_batch,
+    extract_features,
+    hog,
+    hog_batch,
+)
 from fastlin.gradcheck import grad_check_sparse, numerical_gradient, rel_error
 from fastlin.losses import softmax_loss, svm_loss
 from fastlin.regularizers import regularization
 
 __all__ = [
+    "color_histogram_hsv",
+    "color_histogram_hsv_batch",
+    "extract_features",
+    "hog",
+    "hog_batch",
     "grad_check_sparse",
     "numerical_gradient",
     "regularization",

@@ -132,3 +132,57 @@ def normalized_sample_weight(sample_weight: object, n_samples: int) -> np.ndarra
     if total <= 0:
         raise ValueError("sample_weight must not be all zero")
     return w / total
+
+
+def check_pair(name: str, value: object) -> tuple[int, int]:
+    """A pair of positive ints, such as ``pixels_per_cell``."""
+    try:
+        a, b = value  # type: ignore[misc]
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a pair of positive ints, got {value!r}") from None
+    return check_int(name, a, low=1), check_int(name, b, low=1)
+
+
+def as_image_batch(name: str, images: object, *, batch: bool, channel_axis: int | None) -> np.ndarray:
+    """Images as a C-contiguous (N, H, W, C) array of uint8, float32 or float64.
+
+    ``batch`` says whether ``images`` holds one image (H, W[, C]) or several (N, H, W[, C]);
+    ``channel_axis`` (an axis of ``images``) marks colour images, whose channels are moved
+    last. uint8, float32 and float64 are used as they are; other ints and bool become float64
+    and float16 becomes float32, as scikit-image converts them. NaN and inf are refused.
+    """
+    arr = np.asarray(images)
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must hold real numbers, got dtype {arr.dtype}")
+    spatial = 3 if batch else 2
+    expected = spatial + (channel_axis is not None)
+    if arr.ndim != expected:
+        what = "a batch (N, H, W" if batch else "an image (H, W"
+        if channel_axis is None and arr.ndim == expected + 1:
+            raise ValueError(
+                f"{name} has shape {arr.shape}: {arr.ndim}-D input is taken as colour only with "
+                "channel_axis set (e.g. channel_axis=-1)"
+            )
+        raise ValueError(
+            f"{name} must be {what}{', C' if channel_axis is not None else ''}), "
+            f"that is {expected}-D, got shape {arr.shape}"
+        )
+    if channel_axis is None:
+        arr = arr[..., None]
+    else:
+        if isinstance(channel_axis, bool) or not isinstance(channel_axis, numbers.Integral):
+            raise TypeError(f"channel_axis must be None or an int, got {channel_axis!r}")
+        if not -arr.ndim <= channel_axis < arr.ndim or (batch and channel_axis % arr.ndim == 0):
+            raise ValueError(f"channel_axis={channel_axis} is not a channel axis of {name} with shape {arr.shape}")
+        arr = np.moveaxis(arr, channel_axis, -1)
+    if not batch:
+        arr = arr[None]
+    if arr.size == 0:
+        raise ValueError(f"{name} is empty (shape {arr.shape})")
+    if arr.dtype == np.float16:
+        arr = arr.astype(np.float32)
+    elif arr.dtype not in (np.uint8, np.float32, np.float64):
+        arr = arr.astype(np.float64)
+    if arr.dtype.kind == "f":
+        check_finite(name, arr)
+    return np.ascontiguousarray(arr)

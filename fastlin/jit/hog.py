@@ -1,0 +1,271 @@
+"""HOG kernels. Same signature as :mod:`fastlin.naive.hog` (whose docstring gives the steps).
+
+No fastmath here: the orientation of a gradient decides its bin through exact comparisons
+with the edges, so it is computed exactly as NumPy does (``atan2`` in degrees, mod 180); a
+reassociated or approximated version put vertical gradients at 179.99 degrees, in the wrong
+bin. A batch runs ``prange`` over images; a single image runs ``prange`` over its rows of
+cells and then its rows of blocks, each iteration writing only its own rows.
+"""
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+from fastlin._config import EXACT_OPTIONS, EXACT_PARALLEL_OPTIONS
+from fastlin.naive.hog import NORMS, bin_edges, working_dtype
+
+EPS = 1e-5
+L1, L1_SQRT, L2, L2_HYS = range(4)
+
+
+@njit(**EXACT_OPTIONS)
+def _load(image, one, transform_sqrt, v):
+    """V = image in the working dtype (the dtype of ``one``), square-rooted if asked."""
+    H, W, C = image.shape
+    for r in range(H):
+        for c in range(W):
+            for ch in range(C):
+                x = one * image[r, c, ch]
+                v[r, c, ch] = np.sqrt(x) if transform_sqrt else x
+
+
+@njit(**EXACT_OPTIONS)
+def _orientation_bin(g_row, g_col, edges):
+    n = edges.shape[0] - 1
+    angle = math.atan2(g_row, g_col) * (180.0 / math.pi) % 180.0
+    b = min(int(angle * n / 180.0), n - 1)  # a guess, corrected by the exact edges below
+    while b > 0 and angle < edges[b]:
+        b -= 1
+    while b < n - 1 and angle >= edges[b + 1]:
+        b += 1
+    if angle < edges[b] or angle >= edges[b + 1]:
+        return -1
+    return b
+
+
+@njit(**EXACT_OPTIONS)
+def _fast_bin(g_row, g_col, edges, cos_e, sin_e):
+    """:func:`_orientation_bin` without ``atan2`` for all but the gradients near an edge.
+
+    In the upper half-plane, an angle is past edge ``e`` exactly when the cross product
+    ``cos(e) * y - sin(e) * x`` is positive. Where that product is within a relative 1e-9 of
+    zero (far wider than any rounding in it or in NumPy's ``atan2``), the exact path decides.
+    """
+    if g_row == 0.0:
+        return 0  # atan2 gives 0 or +-180 degrees: 0 mod 180, bin 0
+    y, x = g_row, g_col
+    if y < 0.0:
+        y, x = -y, -x
+    tol = 1e-9 * (y + abs(x))
+    if y <= tol:
+        return _orientation_bin(g_row, g_col, edges)  # within a hair of 0 or 180 degrees
+    b = 0
+    for i in range(1, edges.shape[0] - 1):
+        cross = cos_e[i] * y - sin_e[i] * x
+        if abs(cross) <= tol:
+            return _orientation_bin(g_row, g_col, edges)
+        b += cross > 0.0
+    return b
+
+
+@njit(**EXACT_OPTIONS)
+def _cell_row(v, one, int_pixels, i, c_row, c_col, edges, cos_e, sin_e, mag_scratch, totals, hist):
+    """Histograms of row ``i`` of cells into ``hist[i]`` (float64, as scikit-image rounds).
+
+    ``v`` holds the pixels, in the working dtype (that of ``one``) or as raw integers
+    (``int_pixels``).
+    """
+    H, W, C = v.shape
+    n_cells_col = hist.shape[1]
+    n_bins = hist.shape[2]
+    area = np.float32(c_row * c_col)
+    for j in range(n_cells_col):
+        totals[:] = 0.0
+        for r in range(i * c_row, (i + 1) * c_row):
+            for c in range(j * c_col, (j + 1) * c_col):
+                g_row = 0.0
+                g_col = 0.0
+                best = -1.0
+                for ch in range(C):
+                    gr = one * v[r + 1, c, ch] - one * v[r - 1, c, ch] if 0 < r < H - 1 else one - one
+                    gc = one * v[r, c + 1, ch] - one * v[r, c - 1, ch] if 0 < c < W - 1 else one - one
+                    if C == 1:
+                        m = 0.0
+                    elif int_pixels:
+                        # integer gradients: squared magnitudes are exact and order the
+                        # channels as scikit-image's hypot does, without its cost
+                        m = np.float64(gr) * gr + np.float64(gc) * gc
+                    else:
+                        # compare magnitudes in the working dtype, as scikit-image does
+                        mag_scratch[0] = math.hypot(gr, gc)
+                        m = np.float64(mag_scratch[0])
+                    if m > best:
+                        best = m
+                        g_row = np.float64(gr)
+                        g_col = np.float64(gc)
+                if g_row == 0.0 and g_col == 0.0:
+                    continue  # adds nothing to any bin
+                b = _fast_bin(g_row, g_col, edges, cos_e, sin_e)
+                if b >= 0:
+                    # sqrt(x*x + y*y) is hypot to an ulp; scikit-image sums in float32
+                    totals[b] = np.float32(totals[b] + math.sqrt(g_col * g_col + g_row * g_row))
+        for b in range(n_bins):
+            hist[i, j, b] = totals[b] / area
+
+
+@njit(**EXACT_OPTIONS)
+def _block_row(hist, i, b_row, b_col, norm, out):
+    """Normalized blocks of row ``i`` of blocks into ``out[i]``."""
+    n_blocks_col = out.shape[1]
+    n_bins = hist.shape[2]
+    for j in range(n_blocks_col):
+        s = 0.0
+        for a in range(b_row):
+            for b in range(b_col):
+                for k in range(n_bins):
+                    x = hist[i + a, j + b, k]
+                    s += abs(x) if norm <= L1_SQRT else x * x
+        if norm <= L1_SQRT:
+            scale = 1.0 / (s + EPS)
+        else:
+            scale = 1.0 / math.sqrt(s + EPS * EPS)
+        s2 = 0.0
+        for a in range(b_row):
+            for b in range(b_col):
+                for k in range(n_bins):
+                    x = hist[i + a, j + b, k] * scale
+                    if norm == L1_SQRT:
+                        x = math.sqrt(x)
+                    elif norm == L2_HYS:
+                        x = min(x, 0.2)
+                        s2 += x * x
+                    out[i, j, a, b, k] = x
+        if norm == L2_HYS:
+            scale2 = 1.0 / math.sqrt(s2 + EPS * EPS)
+            for a in range(b_row):
+                for b in range(b_col):
+                    for k in range(n_bins):
+                        out[i, j, a, b, k] = out[i, j, a, b, k] * scale2
+
+
+@njit(**EXACT_OPTIONS)
+def _one_image(
+    image,
+    one,
+    int_pixels,
+    transform_sqrt,
+    c_row,
+    c_col,
+    b_row,
+    b_col,
+    norm,
+    edges,
+    cos_e,
+    sin_e,
+    v,
+    hist,
+    totals,
+    scratch,
+    out,
+):
+    if transform_sqrt:
+        _load(image, one, transform_sqrt, v)
+        for i in range(hist.shape[0]):
+            _cell_row(v, one, False, i, c_row, c_col, edges, cos_e, sin_e, scratch, totals, hist)
+    else:  # read the pixels where they are
+        for i in range(hist.shape[0]):
+            _cell_row(image, one, int_pixels, i, c_row, c_col, edges, cos_e, sin_e, scratch, totals, hist)
+    for i in range(out.shape[0]):
+        _block_row(hist, i, b_row, b_col, norm, out)
+
+
+@njit(**EXACT_PARALLEL_OPTIONS)
+def hog_images_kernel(
+    images, one, int_pixels, transform_sqrt, c_row, c_col, b_row, b_col, norm, edges, cos_e, sin_e, n_chunks, out
+):
+    """Many images: ``prange`` over chunks of images, scratch buffers per chunk."""
+    N, H, W, C = images.shape
+    n_bins = edges.shape[0] - 1
+    n_cells_row, n_cells_col = H // c_row, W // c_col
+    for k in prange(n_chunks):
+        v = np.empty((H, W, C) if transform_sqrt else (0, 0, 0), dtype=out.dtype)
+        hist = np.empty((n_cells_row, n_cells_col, n_bins))
+        totals = np.empty(n_bins, dtype=np.float32)
+        scratch = np.empty(1, dtype=out.dtype)
+        for n in range(k * N // n_chunks, (k + 1) * N // n_chunks):
+            _one_image(
+                images[n],
+                one,
+                int_pixels,
+                transform_sqrt,
+                c_row,
+                c_col,
+                b_row,
+                b_col,
+                norm,
+                edges,
+                cos_e,
+                sin_e,
+                v,
+                hist,
+                totals,
+                scratch,
+                out[n],
+            )
+
+
+@njit(**EXACT_PARALLEL_OPTIONS)
+def hog_image_kernel(
+    image, one, int_pixels, transform_sqrt, c_row, c_col, b_row, b_col, norm, edges, cos_e, sin_e, out
+):
+    """One image, parallel inside it: rows of cells, then rows of blocks."""
+    H, W, C = image.shape
+    n_bins = edges.shape[0] - 1
+    n_cells_row, n_cells_col = H // c_row, W // c_col
+    hist = np.empty((n_cells_row, n_cells_col, n_bins))
+    if transform_sqrt:
+        v = np.empty((H, W, C), dtype=out.dtype)
+        for r in prange(H):
+            _load(image[r : r + 1], one, transform_sqrt, v[r : r + 1])
+        for i in prange(n_cells_row):
+            totals = np.empty(n_bins, dtype=np.float32)
+            scratch = np.empty(1, dtype=out.dtype)
+            _cell_row(v, one, False, i, c_row, c_col, edges, cos_e, sin_e, scratch, totals, hist)
+    else:
+        for i in prange(n_cells_row):
+            totals = np.empty(n_bins, dtype=np.float32)
+            scratch = np.empty(1, dtype=out.dtype)
+            _cell_row(image, one, int_pixels, i, c_row, c_col, edges, cos_e, sin_e, scratch, totals, hist)
+    for i in prange(out.shape[0]):
+        _block_row(hist, i, b_row, b_col, norm, out)
+
+
+def hog_batch(images, orientations, pixels_per_cell, cells_per_block, block_norm, transform_sqrt):
+    N, H, W, _ = images.shape
+    dtype = working_dtype(images.dtype)
+    (c_row, c_col), (b_row, b_col) = pixels_per_cell, cells_per_block
+    n_blocks_row = H // c_row - b_row + 1
+    n_blocks_col = W // c_col - b_col + 1
+    out = np.empty((N, n_blocks_row, n_blocks_col, b_row, b_col, orientations), dtype=dtype)
+    edges = bin_edges(orientations)
+    radians = np.deg2rad(edges)
+    args = (
+        dtype(1),
+        images.dtype == np.uint8,
+        bool(transform_sqrt),
+        c_row,
+        c_col,
+        b_row,
+        b_col,
+        NORMS.index(block_norm),
+        edges,
+    )
+    args += (np.cos(radians), np.sin(radians))
+    if N == 1:
+        hog_image_kernel(images[0], *args, out[0])
+    else:
+        from fastlin._config import max_threads
+
+        hog_images_kernel(images, *args, min(N, 8 * max_threads()), out)
+    return out
