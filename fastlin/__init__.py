@@ -1,5 +1,6 @@
 """fastlin: fast, faithful kernels for the classic linear image classifier."""
 
+from fastlin.classifiers import LinearSVM, SoftmaxClassifier
 from fastlin.features import (
     color_histogram_hsv,
     color_histogram_hsv_batch,
@@ -12,6 +13,8 @@ from fastlin.losses import softmax_loss, svm_loss
 from fastlin.regularizers import regularization
 
 __all__ = [
+    "LinearSVM",
+    "SoftmaxClassifier",
     "color_histogram_hsv",
     "color_histogram_hsv_batch",
     "extract_features",

@@ -83,37 +83,65 @@ def _softmax_rows(S, n_rows, y, weights, start, G):
 
 
 @njit(**JIT_OPTIONS)
-def _chunk(X, WT, y, weights, delta, kind, start, stop, dWT):
+def _chunk(X, rows, WT, bias, y, weights, delta, kind, start, stop, dWT, db):
+    """Rows [start, stop) of the batch: their loss into the return value, dL/dW into ``dWT``
+    and dL/db into ``db`` (both this chunk's own partials).
+    """
     C = WT.shape[0]
     S = np.empty((BLOCK_ROWS, C), dtype=X.dtype)
     G = np.empty((BLOCK_ROWS, C), dtype=X.dtype)
+    gather = rows.shape[0] > 0
+    # A gathered batch is copied block by block into this L2-sized buffer, never as a whole.
+    buf = np.empty((BLOCK_ROWS if gather else 0, X.shape[1]), dtype=X.dtype)
     loss = 0.0
     finite = True
     for b in range(start, stop, BLOCK_ROWS):
         n_rows = min(BLOCK_ROWS, stop - b)
-        block_scores(X, b, n_rows, WT, S)
+        if gather:
+            for r in range(n_rows):
+                buf[r, :] = X[rows[b + r]]
+            block_scores(buf, 0, n_rows, WT, S)
+        else:
+            block_scores(X, b, n_rows, WT, S)
+        for r in range(n_rows):
+            for c in range(C):
+                S[r, c] += bias[c]
         if kind == SVM:
             block_loss, block_finite = _svm_rows(S, n_rows, y, weights, b, delta, G)
         else:
             block_loss, block_finite = _softmax_rows(S, n_rows, y, weights, b, G)
         loss += block_loss
         finite &= block_finite
-        block_grad(X, b, n_rows, G, dWT)
+        for r in range(n_rows):
+            for c in range(C):
+                db[c] += G[r, c]
+        if gather:
+            block_grad(buf, 0, n_rows, G, dWT)
+        else:
+            block_grad(X, b, n_rows, G, dWT)
     return loss, finite
 
 
 @njit(**PARALLEL_OPTIONS)
-def loss_grad_kernel(X, WT, y, weights, delta, kind, n_chunks):
-    """Data loss, dW of shape (D, C) in X's dtype, and whether every score was finite."""
-    N, D = X.shape
+def loss_grad_kernel(X, rows, WT, bias, y, weights, delta, kind, n_chunks):
+    """Data loss, dW (D, C) in X's dtype, db (C,) and whether every score was finite.
+
+    The batch is ``X[rows]`` (gathered block by block, never copied whole), or all of X when
+    ``rows`` is empty; ``y`` and ``weights`` are the batch's own. Scores are ``X @ W + bias``.
+    """
+    D = X.shape[1]
+    N = rows.shape[0] if rows.shape[0] > 0 else X.shape[0]
     C = WT.shape[0]
     partial_dWT = np.zeros((n_chunks, C, D), dtype=X.dtype)
+    partial_db = np.zeros((n_chunks, C))
     partial_loss = np.zeros(n_chunks)
     partial_finite = np.ones(n_chunks, dtype=np.bool_)
     for k in prange(n_chunks):
         start = k * N // n_chunks
         stop = (k + 1) * N // n_chunks
-        partial_loss[k], partial_finite[k] = _chunk(X, WT, y, weights, delta, kind, start, stop, partial_dWT[k])
+        partial_loss[k], partial_finite[k] = _chunk(
+            X, rows, WT, bias, y, weights, delta, kind, start, stop, partial_dWT[k], partial_db[k]
+        )
     # Sum the partials in chunk order (float64), each prange iteration owning a column slice.
     dW = np.empty((D, C), dtype=X.dtype)
     n_slices = (D + SLICE - 1) // SLICE
@@ -130,20 +158,34 @@ def loss_grad_kernel(X, WT, y, weights, delta, kind, n_chunks):
             for d in range(lo, hi):
                 dW[d, c] = acc[d - lo]
     loss = 0.0
+    db = np.zeros(C)
     for k in range(n_chunks):
         loss += partial_loss[k]
-    return loss, dW, partial_finite.all()
+        db += partial_db[k]
+    return loss, dW, db, partial_finite.all()
 
 
-def _run(X, W, y, weights, delta, kind):
+NO_ROWS = np.empty(0, dtype=np.intp)
+
+
+def loss_grad_rows(X, rows, W, bias, y, weights, delta, kind):
+    """Loss, dW and db of the batch ``X[rows]`` (all of X when ``rows`` is None), with bias.
+
+    ``kind`` is ``"svm"`` or ``"softmax"``; the loss is NaN when a score was not finite.
+    """
     WT = np.ascontiguousarray(W.T, dtype=X.dtype)
-    loss, dW, finite = loss_grad_kernel(X, WT, y, weights, delta, kind, n_chunks_for(X.shape[0]))
-    return (float(loss) if finite else float("nan")), dW
+    rows = NO_ROWS if rows is None else rows
+    n = rows.shape[0] if rows.shape[0] else X.shape[0]
+    code = SVM if kind == "svm" else SOFTMAX
+    loss, dW, db, finite = loss_grad_kernel(X, rows, WT, bias, y, weights, float(delta), code, n_chunks_for(n))
+    return (float(loss) if finite else float("nan")), dW, db
 
 
 def svm_loss_grad(X, W, y, weights, delta):
-    return _run(X, W, y, weights, float(delta), SVM)
+    loss, dW, _ = loss_grad_rows(X, None, W, np.zeros(W.shape[1], X.dtype), y, weights, delta, "svm")
+    return loss, dW
 
 
 def softmax_loss_grad(X, W, y, weights):
-    return _run(X, W, y, weights, 0.0, SOFTMAX)
+    loss, dW, _ = loss_grad_rows(X, None, W, np.zeros(W.shape[1], X.dtype), y, weights, 0.0, "softmax")
+    return loss, dW

@@ -1,0 +1,3 @@
+from fastlin.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,399 @@
+"""Linear classifiers trained by mini-batch SGD on fastlin's loss kernels.
+
+They follow scikit-learn's estimator conventions (``get_params``/``set_params``, ``clone``,
+``Pipeline``, ``cross_val_score``); scikit-learn itself is optional: when it is installed
+they are genuine scikit-learn estimators, and otherwise small stand-ins provide the same
+methods.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+import warnings
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from fastlin._validation import (
+    FLOAT_DTYPES,
+    check_choice,
+    check_finite,
+    check_impl,
+    check_int,
+    check_n_threads,
+    check_scalar,
+)
+from fastlin.optim import SCHEDULES, SGDState, make_schedule, sgd
+from fastlin.regularizers import PENALTIES
+
+try:
+    from sklearn.base import BaseEstimator, ClassifierMixin
+    from sklearn.exceptions import DataConversionWarning, NotFittedError
+except ImportError:  # pragma: no cover - exercised only without scikit-learn
+    DataConversionWarning = UserWarning
+
+    class NotFittedError(ValueError, AttributeError):
+        """Raised when a classifier is used before ``fit``."""
+
+    class BaseEstimator:
+        """The parts of scikit-learn's BaseEstimator that fastlin's classifiers use."""
+
+        @classmethod
+        def _get_param_names(cls):
+            sig = inspect.signature(cls.__init__)
+            return sorted(p for p in sig.parameters if p != "self")
+
+        def get_params(self, deep=True):
+            return {name: getattr(self, name) for name in self._get_param_names()}
+
+        def set_params(self, **params):
+            valid = self._get_param_names()
+            for key, value in params.items():
+                if key not in valid:
+                    raise ValueError(f"invalid parameter {key!r} for {type(self).__name__}")
+                setattr(self, key, value)
+            return self
+
+    class ClassifierMixin:
+        """Accuracy as the default score."""
+
+        _estimator_type = "classifier"
+
+        def score(self, X, y, sample_weight=None):
+            return float(np.average(self.predict(X) == np.asarray(y), weights=sample_weight))
+
+
+def _as_features(X: ArrayLike, name: str = "X") -> np.ndarray:
+    """X as a C-contiguous float32/float64 2-D array of finite values (object arrays of
+    numbers are converted, as scikit-learn does).
+    """
+    if hasattr(X, "toarray"):
+        raise TypeError(f"{name} is a sparse matrix: fastlin's classifiers need a dense array")
+    arr = np.asarray(X)
+    if arr.dtype == object:
+        arr = arr.astype(np.float64)
+    if arr.dtype.kind == "c":
+        raise ValueError(f"Complex data not supported: {name} has dtype {arr.dtype}")
+    if arr.ndim != 2:
+        raise ValueError(
+            f"{name} must be 2-D (n_samples, n_features), got shape {arr.shape}. Reshape your data "
+            "with X.reshape(-1, 1) for a single feature or X.reshape(1, -1) for a single sample."
+        )
+    if arr.shape[1] == 0:
+        raise ValueError(f"{name} has 0 feature(s) (shape={arr.shape}) while a minimum of 1 is required.")
+    if arr.shape[0] == 0:
+        raise ValueError(f"{name} has 0 sample(s) (shape={arr.shape}) while a minimum of 1 is required.")
+    if arr.dtype not in FLOAT_DTYPES:
+        if arr.dtype.kind not in "biuf":
+            raise TypeError(f"{name} must hold real numbers, got dtype {arr.dtype}")
+        arr = arr.astype(np.float64)
+    check_finite(name, arr)
+    return np.ascontiguousarray(arr)
+
+
+class _LinearClassifier(ClassifierMixin, BaseEstimator):
+    _kind = "softmax"
+
+    def _check_params(self) -> dict:
+        """Every hyper-parameter checked; returns them as the optimizer takes them."""
+        check_impl(self.impl)
+        batch_size = None if self.batch_size is None else check_int("batch_size", self.batch_size, low=1)
+        if not callable(self.schedule):
+            check_choice("schedule", self.schedule, SCHEDULES)
+        return dict(
+            reg=check_scalar("reg", self.reg, low=0.0),
+            penalty=check_choice("penalty", self.penalty, PENALTIES),
+            l1_ratio=check_scalar("l1_ratio", self.l1_ratio, low=0.0, high=1.0),
+            delta=check_scalar("delta", getattr(self, "delta", 1.0), low=0.0),
+            learning_rate=check_scalar("learning_rate", self.learning_rate, low=0.0, low_open=True),
+            num_iters=check_int("num_iters", self.num_iters, low=1),
+            momentum=check_scalar("momentum", self.momentum, low=0.0, high=1.0),
+            batch_size=batch_size,
+            n_threads=check_n_threads(self.n_threads),
+        )
+
+    def _labels(self, y: ArrayLike, n_samples: int, classes: ArrayLike | None = None) -> np.ndarray:
+        if y is None:
+            raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None")
+        y = np.asarray(y)
+        if y.ndim == 2 and y.shape[1] == 1:
+            warnings.warn(
+                "A column-vector y was passed when a 1d array was expected; it is raveled.",
+                DataConversionWarning,
+                stacklevel=3,
+            )
+            y = y.ravel()
+        if y.ndim != 1:
+            raise ValueError(f"y must be 1-D, got shape {y.shape}")
+        if y.shape[0] != n_samples:
+            raise ValueError(f"X has {n_samples} samples but y has {y.shape[0]}; they must match")
+        if y.dtype.kind == "f":
+            if not np.isfinite(y).all():
+                raise ValueError("y contains NaN or inf")
+            if (y != np.round(y)).any():
+                raise ValueError("Unknown label type: continuous. A classifier needs class labels, not real values")
+        if classes is not None:
+            self.classes_ = np.unique(np.asarray(classes))
+        elif not hasattr(self, "classes_") or not hasattr(self, "coef_"):
+            self.classes_ = np.unique(y)
+        if self.classes_.shape[0] < 2:
+            raise ValueError(f"{type(self).__name__} needs at least 2 classes in y, got 1 class: {self.classes_[0]!r}")
+        idx = np.searchsorted(self.classes_, y)
+        idx = np.clip(idx, 0, len(self.classes_) - 1)
+        if not np.array_equal(self.classes_[idx], y):
+            raise ValueError("y has labels that are not in classes_ (pass every class to the first partial_fit)")
+        return np.ascontiguousarray(idx, dtype=np.intp)
+
+    def _init_state(self, n_features: int, dtype, rng) -> None:
+        C = len(self.classes_)
+        W = (1e-3 * rng.standard_normal((n_features, C))).astype(dtype)  # CS231n's init
+        b = np.zeros(C, dtype=dtype)
+        self._state = SGDState(W, b, np.zeros_like(W), np.zeros_like(b))
+        self.loss_history_ = np.empty(0)
+        self.n_features_in_ = n_features
+
+    def _train(self, X, y_idx, sample_weight, num_iters, params, rng) -> None:
+        schedule = make_schedule(self.schedule, params["learning_rate"], params["num_iters"])
+        if sample_weight is not None:
+            sample_weight = np.asarray(sample_weight, dtype=np.float64)
+            if sample_weight.shape != (X.shape[0],):
+                raise ValueError(f"sample_weight must have shape ({X.shape[0]},), got {sample_weight.shape}")
+            check_finite("sample_weight", sample_weight)
+            if (sample_weight < 0).any() or sample_weight.sum() <= 0:
+                raise ValueError("sample_weight must be non-negative and not all zero")
+        history = sgd(
+            self._kind,
+            X,
+            y_idx,
+            self._state,
+            num_iters=num_iters,
+            schedule=schedule,
+            batch_size=params["batch_size"],
+            reg=params["reg"],
+            penalty=params["penalty"],
+            l1_ratio=params["l1_ratio"],
+            delta=params["delta"],
+            momentum=params["momentum"],
+            fit_intercept=bool(self.fit_intercept),
+            sample_weight=sample_weight,
+            rng=rng,
+            impl=self.impl,
+            n_threads=params["n_threads"],
+            verbose=bool(self.verbose),
+        )
+        self.loss_history_ = np.concatenate([self.loss_history_, history])
+        self.coef_ = self._state.W
+        self.intercept_ = self._state.b
+
+    def fit(self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None):
+        """Train from scratch for ``num_iters`` SGD steps.
+
+        Parameters
+        ----------
+        X : array_like of shape (N, D)
+            float32 stays float32 (never copied when C-contiguous); other dtypes become float64.
+        y : array_like of shape (N,)
+            Labels of any type; at least two classes.
+        sample_weight : array_like of shape (N,), optional
+
+        Returns
+        -------
+        self
+        """
+        params = self._check_params()
+        X = _as_features(X)
+        for attr in ("coef_", "classes_"):
+            self.__dict__.pop(attr, None)
+        y_idx = self._labels(y, X.shape[0])
+        rng = np.random.default_rng(self.random_state)
+        self._init_state(X.shape[1], X.dtype, rng)
+        self._rng = rng
+        self._train(X, y_idx, sample_weight, params["num_iters"], params, rng)
+        return self
+
+    def partial_fit(self, X: ArrayLike, y: ArrayLike, classes: ArrayLike | None = None, sample_weight=None):
+        """One more epoch of SGD on (X, y): ``ceil(N / batch_size)`` steps (1 for full batch).
+
+        The first call sets ``classes_`` (from ``classes``, else from ``y``); later calls keep
+        training the same weights, with the learning-rate schedule continuing.
+        """
+        params = self._check_params()
+        X = _as_features(X)
+        first = not hasattr(self, "coef_")
+        if not first and X.shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
+                f"{self.n_features_in_} features as input"
+            )
+        if not first and classes is not None and not np.array_equal(np.unique(classes), self.classes_):
+            raise ValueError("classes differ from those of the first partial_fit")
+        y_idx = self._labels(y, X.shape[0], classes if first else None)
+        if first:
+            self._rng = np.random.default_rng(self.random_state)
+            self._init_state(X.shape[1], X.dtype, self._rng)
+        elif X.dtype != self._state.W.dtype:
+            X = X.astype(self._state.W.dtype)
+        steps = 1 if params["batch_size"] is None else math.ceil(X.shape[0] / params["batch_size"])
+        self._train(X, y_idx, sample_weight, steps, params, self._rng)
+        return self
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "coef_"):
+            raise NotFittedError(f"this {type(self).__name__} is not fitted yet: call fit first")
+
+    def _scores(self, X: ArrayLike) -> np.ndarray:
+        self._check_fitted()
+        X = _as_features(X)
+        if X.shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
+                f"{self.n_features_in_} features as input"
+            )
+        return X @ self.coef_.astype(X.dtype, copy=False) + self.intercept_.astype(X.dtype, copy=False)
+
+    def decision_function(self, X: ArrayLike) -> np.ndarray:
+        """Class scores ``X @ coef_ + intercept_``, (N, C); for two classes, (N,) score of the second."""
+        scores = self._scores(X)
+        return scores[:, 1] - scores[:, 0] if scores.shape[1] == 2 else scores
+
+    def predict(self, X: ArrayLike) -> np.ndarray:
+        """The class of the highest score."""
+        scores = self._scores(X)
+        return self.classes_[np.argmax(scores, axis=1)]
+
+
+_COMMON_DOC = """
+    Parameters
+    ----------
+    reg : float
+        Regularization strength (``reg * sum(W**2)`` for L2); the intercept is not penalized.
+    penalty : {"l2", "l1", "elasticnet"}
+    l1_ratio : float
+        Elastic-net mix.
+    learning_rate : float
+        Initial step size.
+    schedule : {"constant", "step", "exponential", "invscaling", "cosine"} or callable
+        How the step size decays (see :func:`fastlin.optim.make_schedule`); a callable maps the
+        step number to the rate.
+    batch_size : int or None
+        Samples per step; None is full-batch gradient descent.
+    num_iters : int
+        SGD steps of ``fit`` (CS231n's ``num_iters``).
+    momentum : float
+        Classical momentum in ``[0, 1]``.
+    fit_intercept : bool
+        Learn ``intercept_`` (X is not copied to add a column).
+    random_state : int, optional
+        Seeds the initial weights and the batches: the same seed and ``n_threads`` give the same
+        model.
+    impl : {"jit", "vectorized", "naive"}
+        Tier of the loss kernel.
+    n_threads : int, optional
+        Threads of the jit tier; None uses every core.
+    verbose : bool
+        Show a progress bar with the current loss.
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (D, C)
+    intercept_ : ndarray of shape (C,)
+    classes_ : ndarray of shape (C,)
+    loss_history_ : ndarray
+        The loss of every step.
+    n_features_in_ : int
+"""
+
+
+class SoftmaxClassifier(_LinearClassifier):
+    """Softmax (multinomial logistic) regression trained by mini-batch SGD.""" + _COMMON_DOC
+
+    _kind = "softmax"
+
+    def __init__(
+        self,
+        reg: float = 1e-3,
+        penalty: str = "l2",
+        l1_ratio: float = 0.5,
+        learning_rate: float = 0.1,
+        schedule="step",
+        batch_size: int | None = 200,
+        num_iters: int = 1000,
+        momentum: float = 0.9,
+        fit_intercept: bool = True,
+        random_state: int | None = None,
+        impl: str = "jit",
+        n_threads: int | None = None,
+        verbose: bool = False,
+    ):
+        self.reg = reg
+        self.penalty = penalty
+        self.l1_ratio = l1_ratio
+        self.learning_rate = learning_rate
+        self.schedule = schedule
+        self.batch_size = batch_size
+        self.num_iters = num_iters
+        self.momentum = momentum
+        self.fit_intercept = fit_intercept
+        self.random_state = random_state
+        self.impl = impl
+        self.n_threads = n_threads
+        self.verbose = verbose
+
+    def predict_proba(self, X: ArrayLike) -> np.ndarray:
+        """Softmax of the scores, (N, C); rows sum to 1."""
+        scores = self._scores(X).astype(np.float64)
+        scores -= scores.max(axis=1, keepdims=True)
+        p = np.exp(scores)
+        return p / p.sum(axis=1, keepdims=True)
+
+    def predict_log_proba(self, X: ArrayLike) -> np.ndarray:
+        """Log of :meth:`predict_proba`, computed stably."""
+        scores = self._scores(X).astype(np.float64)
+        scores -= scores.max(axis=1, keepdims=True)
+        return scores - np.log(np.exp(scores).sum(axis=1, keepdims=True))
+
+
+class LinearSVM(_LinearClassifier):
+    (
+        """Multiclass (Weston-Watkins) linear SVM trained by mini-batch SGD.
+
+    delta : float
+        The hinge margin.
+    """
+        + _COMMON_DOC
+    )
+
+    _kind = "svm"
+
+    def __init__(
+        self,
+        reg: float = 1e-2,
+        penalty: str = "l2",
+        l1_ratio: float = 0.5,
+        delta: float = 1.0,
+        learning_rate: float = 0.003,
+        schedule="step",
+        batch_size: int | None = 200,
+        num_iters: int = 1000,
+        momentum: float = 0.9,
+        fit_intercept: bool = True,
+        random_state: int | None = None,
+        impl: str = "jit",
+        n_threads: int | None = None,
+        verbose: bool = False,
+    ):
+        self.reg = reg
+        self.penalty = penalty
+        self.l1_ratio = l1_ratio
+        self.delta = delta
+        self.learning_rate = learning_rate
+        self.schedule = schedule
+        self.batch_size = batch_size
+        self.num_iters = num_iters
+        self.momentum = momentum
+        self.fit_intercept = fit_intercept
+        self.random_state = random_state
+        self.impl = impl
+        self.n_threads = n_threads
+        self.verbose = verbose

@@ -1,0 +1,226 @@
+"""The ``fastlin`` command: train a linear classifier on real data, or check the gradients."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+
+import numpy as np
+
+from fastlin.optim import SCHEDULES
+
+FEATURES = ("raw", "hog", "color", "hog+color")
+
+
+class _OneLineParser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line and exit code 2, no usage block
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
+    return value
+
+
+def _non_negative_float(text: str) -> float:
+    value = float(text)
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {text}")
+    return value
+
+
+def _dataset(text: str) -> tuple[str, str | None]:
+    if text == "digits":
+        return "digits", None
+    if text.startswith("cifar10:") and len(text) > len("cifar10:"):
+        return "cifar10", text[len("cifar10:") :]
+    raise argparse.ArgumentTypeError(f"expected 'digits' or 'cifar10:PATH', got {text!r}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _OneLineParser(prog="fastlin", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_OneLineParser)
+    train = sub.add_parser("train", help="train and evaluate a linear classifier")
+    train.add_argument("--dataset", type=_dataset, default=("digits", None), help="digits (default) or cifar10:PATH")
+    train.add_argument("--features", choices=FEATURES, default="raw")
+    train.add_argument("--model", choices=("softmax", "svm"), default="softmax")
+    train.add_argument("--lr", type=_positive_float, help="learning rate (default: the model's)")
+    train.add_argument("--reg", type=_non_negative_float, help="regularization strength (default: the model's)")
+    train.add_argument("--batch-size", type=_positive_int, default=200)
+    train.add_argument("--iters", type=_positive_int, default=1000, help="SGD steps")
+    train.add_argument("--schedule", choices=SCHEDULES, default="step")
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--threads", type=_positive_int, help="threads (default: every core)")
+    train.add_argument("--plot", metavar="FILE.png", help="save the loss curve and the weight templates")
+    sub.add_parser("check", help="gradient-check both losses and print the relative errors")
+    return parser
+
+
+def _stratified_split(y: np.ndarray, fraction: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Indices (keep, held_out), with ``fraction`` of every class held out."""
+    held = []
+    for label in np.unique(y):
+        idx = rng.permutation(np.flatnonzero(y == label))
+        held.append(idx[: int(round(fraction * len(idx)))])
+    held_out = np.sort(np.concatenate(held))
+    keep = np.setdiff1d(np.arange(len(y)), held_out)
+    return keep, held_out
+
+
+def _load(name: str, path: str | None, seed: int):
+    """(train, val, test) splits of images and labels."""
+    from fastlin.datasets import load_cifar10, load_digits
+
+    if name == "digits":
+        images, labels = load_digits()
+        rng = np.random.default_rng(seed)
+        rest, test = _stratified_split(labels, 0.25, rng)
+        train, val = _stratified_split(labels[rest], 0.1, rng)
+        train, val = rest[train], rest[val]
+        return (images[train], labels[train]), (images[val], labels[val]), (images[test], labels[test])
+    X_train, y_train, X_test, y_test = load_cifar10(path)
+    # CS231n's split: the last 1000 training images validate
+    return (X_train[:49000], y_train[:49000]), (X_train[49000:], y_train[49000:]), (X_test, y_test)
+
+
+def _featurize(images: np.ndarray, features: str, n_threads: int | None) -> np.ndarray:
+    import fastlin
+
+    color = images.ndim == 4
+    parts = []
+    if features == "raw":
+        parts.append(images.reshape(len(images), -1).astype(np.float32))
+    if "hog" in features:
+        small = images.shape[1] < 16  # 8x8 digits: 2x2 cells; 32x32 CIFAR: 8x8 cells
+        parts.append(
+            fastlin.hog_batch(
+                images,
+                pixels_per_cell=(2, 2) if small else (8, 8),
+                cells_per_block=(2, 2),
+                channel_axis=-1 if color else None,
+                n_threads=n_threads,
+            )
+        )
+    if "color" in features:
+        if not color:
+            raise ValueError("--features color needs RGB images: use --dataset cifar10:PATH")
+        parts.append(fastlin.color_histogram_hsv_batch(images, n_threads=n_threads))
+    return np.ascontiguousarray(np.hstack(parts), dtype=np.float32)
+
+
+def _plot(path: str, model, images_shape: tuple, features: str) -> str:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise ValueError("--plot needs matplotlib: pip install matplotlib") from None
+    C = model.coef_.shape[1]
+    templates = features == "raw"
+    fig = plt.figure(figsize=(12, 6 if templates else 4))
+    ax = fig.add_subplot(2 if templates else 1, 1, 1)
+    ax.plot(model.loss_history_, lw=0.8)
+    ax.set_xlabel("SGD step")
+    ax.set_ylabel("loss")
+    ax.set_title("training loss")
+    if templates:  # each column of W, shaped as an image: the classic picture of a linear classifier
+        for c in range(C):
+            w = model.coef_[:, c].reshape(images_shape)
+            w = (w - w.min()) / (np.ptp(w) or 1.0)
+            sub = fig.add_subplot(2, C, C + c + 1)
+            sub.imshow(w, cmap=None if w.ndim == 3 else "gray")
+            sub.set_title(str(model.classes_[c]))
+            sub.axis("off")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return "loss curve and weight templates" if templates else "loss curve (templates need --features raw)"
+
+
+def train(args: argparse.Namespace) -> int:
+    from fastlin import LinearSVM, SoftmaxClassifier
+
+    times = {}
+    t = time.perf_counter()
+    (Xtr, ytr), (Xval, yval), (Xte, yte) = _load(*args.dataset, args.seed)
+    times["load"] = time.perf_counter() - t
+    t = time.perf_counter()
+    Ftr, Fval, Fte = (_featurize(x, args.features, args.threads) for x in (Xtr, Xval, Xte))
+    times["features"] = time.perf_counter() - t
+    mean = Ftr.mean(axis=0)
+    std = Ftr.std(axis=0)
+    std[std == 0] = 1.0
+    Ftr, Fval, Fte = ((f - mean) / std for f in (Ftr, Fval, Fte))
+    cls = SoftmaxClassifier if args.model == "softmax" else LinearSVM
+    kw = dict(batch_size=args.batch_size, num_iters=args.iters, schedule=args.schedule, random_state=args.seed)
+    kw["n_threads"] = args.threads
+    if args.lr is not None:
+        kw["learning_rate"] = args.lr
+    if args.reg is not None:
+        kw["reg"] = args.reg
+    model = cls(**kw)
+    t = time.perf_counter()
+    model.fit(Ftr, ytr)
+    times["train"] = time.perf_counter() - t
+    t = time.perf_counter()
+    acc = {name: model.score(F, y) for name, F, y in (("train", Ftr, ytr), ("val", Fval, yval), ("test", Fte, yte))}
+    times["evaluate"] = time.perf_counter() - t
+    name, _ = args.dataset
+    print(
+        f"{name}: {len(ytr)} train / {len(yval)} val / {len(yte)} test, "
+        f"{args.features} features ({Ftr.shape[1]} values), {args.model}, {args.iters} steps"
+    )
+    print(f"accuracy  train {acc['train']:.4f}  val {acc['val']:.4f}  test {acc['test']:.4f}")
+    print("time      " + "  ".join(f"{k} {v:.2f}s" for k, v in times.items()))
+    print(f"loss      first {model.loss_history_[0]:.4f}  last {model.loss_history_[-1]:.4f}")
+    if args.plot:
+        what = _plot(args.plot, model, Xtr.shape[1:], args.features)
+        print(f"plot      {args.plot}: {what}")
+    return 0
+
+
+def check() -> int:
+    import fastlin
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((50, 20))
+    y = rng.integers(0, 5, 50)
+    W = 0.1 * rng.standard_normal((20, 5))
+    worst = 0.0
+    for name, fn in (("svm", fastlin.svm_loss), ("softmax", fastlin.softmax_loss)):
+        for impl in ("naive", "vectorized", "jit"):
+            _, dW = fn(W, X, y, 0.1, impl=impl)
+            errors = fastlin.grad_check_sparse(lambda w: fn(w, X, y, 0.1, impl=impl)[0], W, dW, 10, seed=1)
+            worst = max(worst, float(errors.max()))
+            print(
+                f"{name:8s} {impl:10s} max relative error {errors.max():.2e}  " + " ".join(f"{e:.1e}" for e in errors)
+            )
+    ok = worst < 1e-7
+    print("gradients " + ("agree" if ok else "DISAGREE") + f" with centred differences (worst {worst:.2e})")
+    return 0 if ok else 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``fastlin`` console script and of ``python -m fastlin``."""
+    args = build_parser().parse_args(argv)
+    try:
+        return train(args) if args.command == "train" else check()
+    except (FileNotFoundError, ValueError) as e:
+        print(f"fastlin: error: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
