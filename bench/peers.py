@@ -76,3 +76,25 @@ def opencv_hue_histogram_loop(images, nbin=10):
         hist = cv2.calcHist([hsv], [0], None, [nbin], [0, 256]).ravel()
         out[i] = hist / hist.sum()
     return out
+
+
+def cs231n_softmax_train(X, y, W, learning_rate, reg, num_iters, batch_size, seed=0):
+    """CS231n's ``LinearClassifier.train`` loop with its vectorized softmax loss: sample a
+    batch with ``np.random.choice``, copy ``X[idx]``, compute loss and gradient, step."""
+    rng = np.random.default_rng(seed)
+    N = X.shape[0]
+    W = W.copy()
+    history = []
+    for _ in range(num_iters):
+        idx = rng.choice(N, batch_size)
+        X_batch, y_batch = X[idx], y[idx]
+        scores = X_batch @ W
+        scores -= scores.max(axis=1, keepdims=True)
+        probs = np.exp(scores)
+        probs /= probs.sum(axis=1, keepdims=True)
+        loss = -np.log(probs[np.arange(batch_size), y_batch]).mean() + reg * np.sum(W * W)
+        probs[np.arange(batch_size), y_batch] -= 1
+        dW = X_batch.T @ probs / batch_size + 2 * reg * W
+        W -= learning_rate * dW
+        history.append(loss)
+    return W, history

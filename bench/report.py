@@ -74,6 +74,8 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(ladder_table(groups, ("hog", "color_hist"), ["naive", "vectorized", "jit", "skimage", "cs231n", "opencv"]))
     print()
+    print(ladder_table(groups, ("train",), ["vectorized", "jit", "cs231n"]))
+    print()
     print(matmul_table(groups))
     return 0
 

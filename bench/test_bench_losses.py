@@ -8,7 +8,7 @@ from bench.data import LOSS_SHAPES, loss_problem
 from bench.peers import TORCH_LOSSES
 
 LOSSES = {"svm": fastlin.svm_loss, "softmax": fastlin.softmax_loss}
-CONTENDERS = ["naive", "vectorized", "jit", "torch"]
+CONTENDERS = ["naive", "vectorized", "jit", "cs231n", "torch"]
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
@@ -19,7 +19,13 @@ def test_loss(benchmark, who, kind, shape, dtype):
     if who == "naive" and shape[0] > 500:
         pytest.skip("the naive tier runs on the minibatch shape only")
     W, X, y = loss_problem(*shape, dtype)
-    if who == "torch":
+    if who == "cs231n":  # CS231n's vectorized loss as people write it: no input checks at all
+        from fastlin.vectorized import losses as cs231n
+
+        weights = np.full(len(y), 1.0 / len(y))
+        fn = getattr(cs231n, f"{kind}_loss_grad")
+        args = (X, W, y, weights, 1.0) if kind == "svm" else (X, W, y, weights)
+    elif who == "torch":
         if TORCH_LOSSES[kind] is None:
             pytest.skip("PyTorch is not installed")
         import torch
@@ -31,7 +37,7 @@ def test_loss(benchmark, who, kind, shape, dtype):
         fn = LOSSES[kind]
         args = (W, X, y)
         benchmark.extra_info["impl"] = who
-    kw = {} if who == "torch" else {"impl": who}
+    kw = {"impl": who} if who in ("naive", "vectorized", "jit") else {}
     fn(*args, **kw)  # warm-up: compile time is measured apart (bench/compile_times.py)
     benchmark.group = f"{kind}|{'x'.join(map(str, shape))}|{dtype}"
     benchmark.extra_info["flops"] = 4 * shape[0] * shape[1] * shape[2]

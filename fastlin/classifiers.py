@@ -24,7 +24,7 @@ from fastlin._validation import (
     check_n_threads,
     check_scalar,
 )
-from fastlin.optim import SCHEDULES, SGDState, make_schedule, sgd
+from fastlin.optim import SCHEDULES, make_schedule, new_state, sgd
 from fastlin.regularizers import PENALTIES
 
 try:
@@ -45,9 +45,11 @@ except ImportError:  # pragma: no cover - exercised only without scikit-learn
             return sorted(p for p in sig.parameters if p != "self")
 
         def get_params(self, deep=True):
+            """The constructor's parameters and their values."""
             return {name: getattr(self, name) for name in self._get_param_names()}
 
         def set_params(self, **params):
+            """Set constructor parameters; returns self."""
             valid = self._get_param_names()
             for key, value in params.items():
                 if key not in valid:
@@ -61,12 +63,14 @@ except ImportError:  # pragma: no cover - exercised only without scikit-learn
         _estimator_type = "classifier"
 
         def score(self, X, y, sample_weight=None):
+            """Mean accuracy of ``predict(X)`` against ``y``."""
             return float(np.average(self.predict(X) == np.asarray(y), weights=sample_weight))
 
 
 def _as_features(X: ArrayLike, name: str = "X") -> np.ndarray:
-    """X as a C-contiguous float32/float64 2-D array of finite values (object arrays of
-    numbers are converted, as scikit-learn does).
+    """X as a C-contiguous float32/float64 2-D array of finite values.
+
+    Object arrays of numbers are converted, as scikit-learn does.
     """
     if hasattr(X, "toarray"):
         raise TypeError(f"{name} is a sparse matrix: fastlin's classifiers need a dense array")
@@ -148,8 +152,7 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
     def _init_state(self, n_features: int, dtype, rng) -> None:
         C = len(self.classes_)
         W = (1e-3 * rng.standard_normal((n_features, C))).astype(dtype)  # CS231n's init
-        b = np.zeros(C, dtype=dtype)
-        self._state = SGDState(W, b, np.zeros_like(W), np.zeros_like(b))
+        self._state = new_state(W, np.zeros(C, dtype=dtype))
         self.loss_history_ = np.empty(0)
         self.n_features_in_ = n_features
 
@@ -306,7 +309,7 @@ _COMMON_DOC = """
 
 
 class SoftmaxClassifier(_LinearClassifier):
-    """Softmax (multinomial logistic) regression trained by mini-batch SGD.""" + _COMMON_DOC
+    """Softmax (multinomial logistic) regression trained by mini-batch SGD."""
 
     _kind = "softmax"
 
@@ -355,14 +358,7 @@ class SoftmaxClassifier(_LinearClassifier):
 
 
 class LinearSVM(_LinearClassifier):
-    (
-        """Multiclass (Weston-Watkins) linear SVM trained by mini-batch SGD.
-
-    delta : float
-        The hinge margin.
-    """
-        + _COMMON_DOC
-    )
+    """Multiclass (Weston-Watkins) linear SVM trained by mini-batch SGD; ``delta`` is the margin."""
 
     _kind = "svm"
 
@@ -397,3 +393,10 @@ class LinearSVM(_LinearClassifier):
         self.impl = impl
         self.n_threads = n_threads
         self.verbose = verbose
+
+
+SoftmaxClassifier.__doc__ += "\n" + _COMMON_DOC
+LinearSVM.__doc__ += "\n" + _COMMON_DOC.replace(
+    "    l1_ratio : float\n        Elastic-net mix.\n",
+    "    l1_ratio : float\n        Elastic-net mix.\n    delta : float\n        The hinge margin.\n",
+)

@@ -49,6 +49,7 @@ def _dataset(text: str) -> tuple[str, str | None]:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The parser of ``fastlin train`` and ``fastlin check``."""
     parser = _OneLineParser(prog="fastlin", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_OneLineParser)
     train = sub.add_parser("train", help="train and evaluate a linear classifier")
@@ -90,8 +91,9 @@ def _load(name: str, path: str | None, seed: int):
         train, val = rest[train], rest[val]
         return (images[train], labels[train]), (images[val], labels[val]), (images[test], labels[test])
     X_train, y_train, X_test, y_test = load_cifar10(path)
-    # CS231n's split: the last 1000 training images validate
-    return (X_train[:49000], y_train[:49000]), (X_train[49000:], y_train[49000:]), (X_test, y_test)
+    # CS231n's split: the last 1000 of the 50000 training images validate
+    n = len(y_train) - min(1000, len(y_train) // 10)
+    return (X_train[:n], y_train[:n]), (X_train[n:], y_train[n:]), (X_test, y_test)
 
 
 def _featurize(images: np.ndarray, features: str, n_threads: int | None) -> np.ndarray:
@@ -150,6 +152,7 @@ def _plot(path: str, model, images_shape: tuple, features: str) -> str:
 
 
 def train(args: argparse.Namespace) -> int:
+    """``fastlin train``: load, featurize, standardize, fit, and report accuracies and times."""
     from fastlin import LinearSVM, SoftmaxClassifier
 
     times = {}
@@ -192,6 +195,7 @@ def train(args: argparse.Namespace) -> int:
 
 
 def check() -> int:
+    """``fastlin check``: gradient-check both losses in every tier; 1 if any disagrees."""
     import fastlin
 
     rng = np.random.default_rng(0)
@@ -202,7 +206,9 @@ def check() -> int:
     for name, fn in (("svm", fastlin.svm_loss), ("softmax", fastlin.softmax_loss)):
         for impl in ("naive", "vectorized", "jit"):
             _, dW = fn(W, X, y, 0.1, impl=impl)
-            errors = fastlin.grad_check_sparse(lambda w: fn(w, X, y, 0.1, impl=impl)[0], W, dW, 10, seed=1)
+            errors = fastlin.grad_check_sparse(
+                lambda w, fn=fn, impl=impl: fn(w, X, y, 0.1, impl=impl)[0], W, dW, 10, seed=1
+            )
             worst = max(worst, float(errors.max()))
             print(
                 f"{name:8s} {impl:10s} max relative error {errors.max():.2e}  " + " ".join(f"{e:.1e}" for e in errors)

@@ -29,7 +29,7 @@ class Constant:
 
     eta0: float
 
-    def __call__(self, step: int) -> float:
+    def __call__(self, step: int) -> float:  # noqa: D102 - the class says what it returns
         return self.eta0
 
 
@@ -41,7 +41,7 @@ class StepDecay:
     factor: float = 0.95
     every: int = 100
 
-    def __call__(self, step: int) -> float:
+    def __call__(self, step: int) -> float:  # noqa: D102 - the class says what it returns
         return self.eta0 * self.factor ** (step // self.every)
 
 
@@ -52,7 +52,7 @@ class Exponential:
     eta0: float
     gamma: float = 0.999
 
-    def __call__(self, step: int) -> float:
+    def __call__(self, step: int) -> float:  # noqa: D102 - the class says what it returns
         return self.eta0 * self.gamma**step
 
 
@@ -63,7 +63,7 @@ class InverseScaling:
     eta0: float
     power_t: float = 0.5
 
-    def __call__(self, step: int) -> float:
+    def __call__(self, step: int) -> float:  # noqa: D102 - the class says what it returns
         return self.eta0 / (step + 1) ** self.power_t
 
 
@@ -75,7 +75,7 @@ class Cosine:
     total_steps: int
     eta_min: float = 0.0
 
-    def __call__(self, step: int) -> float:
+    def __call__(self, step: int) -> float:  # noqa: D102 - the class says what it returns
         t = min(step, self.total_steps) / max(1, self.total_steps)
         return self.eta_min + 0.5 * (self.eta0 - self.eta_min) * (1.0 + math.cos(math.pi * t))
 
@@ -113,7 +113,9 @@ def batch_loss_grad(kind, impl, X, rows, W, bias, y, weights, delta):
     if impl == "jit":
         from fastlin.jit.losses import loss_grad_rows
 
-        return loss_grad_rows(X, rows, W, bias, y, weights, delta, kind)
+        WT = W.T if W.T.flags.c_contiguous and W.dtype == X.dtype else np.ascontiguousarray(W.T, dtype=X.dtype)
+        loss, dWT, db = loss_grad_rows(X, rows, WT, bias, y, weights, delta, kind)
+        return loss, dWT.T, db
     Xb = X if rows is None else X[rows]
     Xb = np.hstack([Xb, np.ones((Xb.shape[0], 1), dtype=X.dtype)])
     Wb = np.vstack([W, bias[None, :]]).astype(X.dtype)
@@ -151,13 +153,23 @@ class _Progress:
 
 @dataclass
 class SGDState:
-    """What :func:`sgd` trains and returns; pass it back in to continue training."""
+    """What :func:`sgd` trains; pass it back in to continue training.
+
+    ``W`` (D, C) is best a transposed view of a C-contiguous (C, D) array, which the jit kernel
+    reads as it is (see :func:`new_state`).
+    """
 
     W: np.ndarray
     b: np.ndarray
     velocity_W: np.ndarray
     velocity_b: np.ndarray
     step: int = 0
+
+
+def new_state(W: np.ndarray, b: np.ndarray) -> SGDState:
+    """An :class:`SGDState` starting from copies of ``W`` (D, C) and ``b`` (C,)."""
+    W = np.ascontiguousarray(W.T).T  # (D, C), stored as (C, D): the kernel's layout
+    return SGDState(W, b.copy(), np.zeros_like(W), np.zeros_like(b))
 
 
 def sgd(
@@ -222,19 +234,23 @@ def sgd(
                 else:
                     total = sw[rows].sum()
                     wb = sw[rows] / total if total > 0 else np.zeros(batch_size)
-            loss, dW, db = batch_loss_grad(kind, impl, X, rows, state.W, state.b, yb, wb, delta)
-            reg_value, reg_grad = penalty_value_grad(state.W, reg, penalty, l1_ratio)
-            if not math.isfinite(loss):
+            with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below
+                loss, dW, db = batch_loss_grad(kind, impl, X, rows, state.W, state.b, yb, wb, delta)
+                reg_value, reg_grad = penalty_value_grad(state.W, reg, penalty, l1_ratio)
+            if not math.isfinite(loss + reg_value):
                 progress.close()
                 raise FloatingPointError(
-                    f"SGD diverged at step {state.step} (loss {loss}): lower learning_rate or scale X"
+                    f"SGD diverged at step {state.step} (loss {loss + reg_value}): lower learning_rate or scale X"
                 )
             history[it] = loss + reg_value
             lr = schedule(state.step)
             dW += reg_grad
-            state.velocity_W *= momentum
-            state.velocity_W -= lr * dW
-            state.W += state.velocity_W
+            if momentum:
+                state.velocity_W *= momentum
+                state.velocity_W -= lr * dW
+                state.W += state.velocity_W
+            else:
+                state.W -= lr * dW
             if fit_intercept:
                 state.velocity_b *= momentum
                 state.velocity_b -= lr * db.astype(state.b.dtype)

@@ -50,13 +50,15 @@ def penalty_value_grad(W: np.ndarray, reg: float, penalty: str, l1_ratio: float)
         return 0.0, np.zeros_like(W)
     l2_part = {"l2": 1.0, "l1": 0.0, "elasticnet": 1.0 - l1_ratio}[penalty]
     l1_part = {"l2": 0.0, "l1": 1.0, "elasticnet": l1_ratio}[penalty]
+    flat = W.reshape(-1) if W.flags.c_contiguous or W.flags.f_contiguous else W.ravel()
     value = 0.0
-    grad = np.zeros_like(W)
+    grad = None
     if l2_part:
-        value += l2_part * float(np.square(W, dtype=np.float64).sum())
-        grad += (2.0 * l2_part) * W
+        value += l2_part * float(np.dot(flat, flat))  # BLAS dot: one pass, no temporary
+        grad = (2.0 * reg * l2_part) * W
     if l1_part:
-        value += l1_part * float(np.abs(W).sum(dtype=np.float64))
-        grad += l1_part * np.sign(W)
-    grad *= reg
+        value += l1_part * float(np.abs(flat).sum(dtype=np.float64))
+        sign = np.sign(W)
+        sign *= reg * l1_part
+        grad = sign if grad is None else grad + sign
     return reg * value, grad

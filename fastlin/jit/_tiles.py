@@ -1,7 +1,9 @@
 """Register tiles of the two products inside a loss kernel, written so LLVM vectorizes them.
 
-``dot_*`` fill a tile of scores ``S[r + a, c + b] = X[i + a] . WT[c + b]`` (dot products
-along D); ``axpy_*`` add ``G[r + a, c + b] * X[i + a]`` to ``dWT[c + b]``. The 4x4 tiles keep
+Rows of X are named through an index array: row ``a`` of a tile is ``X[rows[i + a]]``, so a
+mini-batch is read in place, never gathered into a copy. ``dot_*`` fill a tile of scores
+``S[r + a, c + b] = X[rows[i + a]] . WT[c + b]`` (dot products along D); ``axpy_*`` add
+``G[r + a, c + b] * X[rows[i + a]]`` to ``dWT[c + b]``. The 4x4 tiles keep
 16 accumulators in registers, so each loaded vector of X or W feeds four FMAs instead of one;
 the 4x1 and 1x1 tiles take the leftover classes and rows. They are separate (not inlined at
 the Numba level) functions on purpose: inlining them into one big kernel stopped LLVM from
@@ -14,8 +16,8 @@ from fastlin._config import JIT_OPTIONS
 
 
 @njit(**JIT_OPTIONS)
-def dot_4x4(X, i, WT, c, S, r):
-    x0, x1, x2, x3 = X[i], X[i + 1], X[i + 2], X[i + 3]
+def dot_4x4(X, rows, i, WT, c, S, r):
+    x0, x1, x2, x3 = X[rows[i]], X[rows[i + 1]], X[rows[i + 2]], X[rows[i + 3]]
     w0, w1, w2, w3 = WT[c], WT[c + 1], WT[c + 2], WT[c + 3]
     z = x0[0] - x0[0]  # a zero of X's dtype (inputs are finite)
     a00 = a01 = a02 = a03 = a10 = a11 = a12 = a13 = z
@@ -46,8 +48,8 @@ def dot_4x4(X, i, WT, c, S, r):
 
 
 @njit(**JIT_OPTIONS)
-def dot_4x1(X, i, WT, c, S, r):
-    x0, x1, x2, x3 = X[i], X[i + 1], X[i + 2], X[i + 3]
+def dot_4x1(X, rows, i, WT, c, S, r):
+    x0, x1, x2, x3 = X[rows[i]], X[rows[i + 1]], X[rows[i + 2]], X[rows[i + 3]]
     w = WT[c]
     z = x0[0] - x0[0]
     a0 = a1 = a2 = a3 = z
@@ -61,8 +63,8 @@ def dot_4x1(X, i, WT, c, S, r):
 
 
 @njit(**JIT_OPTIONS)
-def dot_1x1(X, i, WT, c, S, r):
-    x = X[i]
+def dot_1x1(X, rows, i, WT, c, S, r):
+    x = X[rows[i]]
     w = WT[c]
     a = x[0] - x[0]
     for d in range(X.shape[1]):
@@ -71,8 +73,8 @@ def dot_1x1(X, i, WT, c, S, r):
 
 
 @njit(**JIT_OPTIONS)
-def axpy_4x4(X, i, G, r, dWT, c):
-    x0, x1, x2, x3 = X[i], X[i + 1], X[i + 2], X[i + 3]
+def axpy_4x4(X, rows, i, G, r, dWT, c):
+    x0, x1, x2, x3 = X[rows[i]], X[rows[i + 1]], X[rows[i + 2]], X[rows[i + 3]]
     g00, g01, g02, g03 = G[r, c], G[r, c + 1], G[r, c + 2], G[r, c + 3]
     g10, g11, g12, g13 = G[r + 1, c], G[r + 1, c + 1], G[r + 1, c + 2], G[r + 1, c + 3]
     g20, g21, g22, g23 = G[r + 2, c], G[r + 2, c + 1], G[r + 2, c + 2], G[r + 2, c + 3]
@@ -87,8 +89,8 @@ def axpy_4x4(X, i, G, r, dWT, c):
 
 
 @njit(**JIT_OPTIONS)
-def axpy_4x1(X, i, G, r, dWT, c):
-    x0, x1, x2, x3 = X[i], X[i + 1], X[i + 2], X[i + 3]
+def axpy_4x1(X, rows, i, G, r, dWT, c):
+    x0, x1, x2, x3 = X[rows[i]], X[rows[i + 1]], X[rows[i + 2]], X[rows[i + 3]]
     g0, g1, g2, g3 = G[r, c], G[r + 1, c], G[r + 2, c], G[r + 3, c]
     o = dWT[c]
     for d in range(X.shape[1]):
@@ -96,8 +98,8 @@ def axpy_4x1(X, i, G, r, dWT, c):
 
 
 @njit(**JIT_OPTIONS)
-def axpy_1x1(X, i, G, r, dWT, c):
-    x = X[i]
+def axpy_1x1(X, rows, i, G, r, dWT, c):
+    x = X[rows[i]]
     g = G[r, c]
     o = dWT[c]
     for d in range(X.shape[1]):
@@ -105,32 +107,32 @@ def axpy_1x1(X, i, G, r, dWT, c):
 
 
 @njit(**JIT_OPTIONS)
-def block_scores(X, start, n_rows, WT, S):
-    """``S[:n_rows] = X[start:start + n_rows] @ WT.T``."""
+def block_scores(X, rows, start, n_rows, WT, S):
+    """``S[:n_rows] = X[rows[start:start + n_rows]] @ WT.T``."""
     C = WT.shape[0]
     c4 = C - C % 4
     r4 = n_rows - n_rows % 4
     for r in range(0, r4, 4):
         for c in range(0, c4, 4):
-            dot_4x4(X, start + r, WT, c, S, r)
+            dot_4x4(X, rows, start + r, WT, c, S, r)
         for c in range(c4, C):
-            dot_4x1(X, start + r, WT, c, S, r)
+            dot_4x1(X, rows, start + r, WT, c, S, r)
     for r in range(r4, n_rows):
         for c in range(C):
-            dot_1x1(X, start + r, WT, c, S, r)
+            dot_1x1(X, rows, start + r, WT, c, S, r)
 
 
 @njit(**JIT_OPTIONS)
-def block_grad(X, start, n_rows, G, dWT):
-    """``dWT += G[:n_rows].T @ X[start:start + n_rows]``."""
+def block_grad(X, rows, start, n_rows, G, dWT):
+    """``dWT += G[:n_rows].T @ X[rows[start:start + n_rows]]``."""
     C = dWT.shape[0]
     c4 = C - C % 4
     r4 = n_rows - n_rows % 4
     for r in range(0, r4, 4):
         for c in range(0, c4, 4):
-            axpy_4x4(X, start + r, G, r, dWT, c)
+            axpy_4x4(X, rows, start + r, G, r, dWT, c)
         for c in range(c4, C):
-            axpy_4x1(X, start + r, G, r, dWT, c)
+            axpy_4x1(X, rows, start + r, G, r, dWT, c)
     for r in range(r4, n_rows):
         for c in range(C):
-            axpy_1x1(X, start + r, G, r, dWT, c)
+            axpy_1x1(X, rows, start + r, G, r, dWT, c)

@@ -22,7 +22,7 @@ from fastlin.jit._tiles import block_grad, block_scores
 BLOCK_ROWS = 16  # 16 rows of 3073 float32 = 197 KB: the block stays in L2 between passes
 MIN_CHUNK_ROWS = 128
 MAX_CHUNKS = 64
-SLICE = 256  # columns of dW.T that one iteration of the final sum owns
+SLICE = 256  # columns of dWT that one iteration of the final sum owns
 SVM, SOFTMAX = 0, 1
 
 
@@ -84,25 +84,18 @@ def _softmax_rows(S, n_rows, y, weights, start, G):
 
 @njit(**JIT_OPTIONS)
 def _chunk(X, rows, WT, bias, y, weights, delta, kind, start, stop, dWT, db):
-    """Rows [start, stop) of the batch: their loss into the return value, dL/dW into ``dWT``
-    and dL/db into ``db`` (both this chunk's own partials).
+    """Rows [start, stop) of the batch: returns their loss; adds their dL/dW to ``dWT``.
+
+    ``dWT`` and ``db`` (dL/db) are this chunk's own partials.
     """
     C = WT.shape[0]
     S = np.empty((BLOCK_ROWS, C), dtype=X.dtype)
     G = np.empty((BLOCK_ROWS, C), dtype=X.dtype)
-    gather = rows.shape[0] > 0
-    # A gathered batch is copied block by block into this L2-sized buffer, never as a whole.
-    buf = np.empty((BLOCK_ROWS if gather else 0, X.shape[1]), dtype=X.dtype)
     loss = 0.0
     finite = True
     for b in range(start, stop, BLOCK_ROWS):
         n_rows = min(BLOCK_ROWS, stop - b)
-        if gather:
-            for r in range(n_rows):
-                buf[r, :] = X[rows[b + r]]
-            block_scores(buf, 0, n_rows, WT, S)
-        else:
-            block_scores(X, b, n_rows, WT, S)
+        block_scores(X, rows, b, n_rows, WT, S)
         for r in range(n_rows):
             for c in range(C):
                 S[r, c] += bias[c]
@@ -115,22 +108,19 @@ def _chunk(X, rows, WT, bias, y, weights, delta, kind, start, stop, dWT, db):
         for r in range(n_rows):
             for c in range(C):
                 db[c] += G[r, c]
-        if gather:
-            block_grad(buf, 0, n_rows, G, dWT)
-        else:
-            block_grad(X, b, n_rows, G, dWT)
+        block_grad(X, rows, b, n_rows, G, dWT)
     return loss, finite
 
 
 @njit(**PARALLEL_OPTIONS)
 def loss_grad_kernel(X, rows, WT, bias, y, weights, delta, kind, n_chunks):
-    """Data loss, dW (D, C) in X's dtype, db (C,) and whether every score was finite.
+    """Data loss, dWT (C, D) in X's dtype, db (C,) and whether every score was finite.
 
-    The batch is ``X[rows]`` (gathered block by block, never copied whole), or all of X when
-    ``rows`` is empty; ``y`` and ``weights`` are the batch's own. Scores are ``X @ W + bias``.
+    The batch is ``X[rows]``, read in place; ``y`` and ``weights`` are the batch's own.
+    Scores are ``X @ WT.T + bias``.
     """
     D = X.shape[1]
-    N = rows.shape[0] if rows.shape[0] > 0 else X.shape[0]
+    N = rows.shape[0]
     C = WT.shape[0]
     partial_dWT = np.zeros((n_chunks, C, D), dtype=X.dtype)
     partial_db = np.zeros((n_chunks, C))
@@ -142,8 +132,8 @@ def loss_grad_kernel(X, rows, WT, bias, y, weights, delta, kind, n_chunks):
         partial_loss[k], partial_finite[k] = _chunk(
             X, rows, WT, bias, y, weights, delta, kind, start, stop, partial_dWT[k], partial_db[k]
         )
-    # Sum the partials in chunk order (float64), each prange iteration owning a column slice.
-    dW = np.empty((D, C), dtype=X.dtype)
+    # Sum the partials in chunk order (float64), each prange iteration owning a slice of D.
+    dWT = np.empty((C, D), dtype=X.dtype)
     n_slices = (D + SLICE - 1) // SLICE
     for s in prange(n_slices):
         lo = s * SLICE
@@ -156,36 +146,36 @@ def loss_grad_kernel(X, rows, WT, bias, y, weights, delta, kind, n_chunks):
                 for d in range(lo, hi):
                     acc[d - lo] += part[d]
             for d in range(lo, hi):
-                dW[d, c] = acc[d - lo]
+                dWT[c, d] = acc[d - lo]
     loss = 0.0
     db = np.zeros(C)
     for k in range(n_chunks):
         loss += partial_loss[k]
         db += partial_db[k]
-    return loss, dW, db, partial_finite.all()
+    return loss, dWT, db, partial_finite.all()
 
 
-NO_ROWS = np.empty(0, dtype=np.intp)
+def loss_grad_rows(X, rows, WT, bias, y, weights, delta, kind):
+    """Loss, dWT (C, D) and db of the batch ``X[rows]`` (all of X when ``rows`` is None).
 
-
-def loss_grad_rows(X, rows, W, bias, y, weights, delta, kind):
-    """Loss, dW and db of the batch ``X[rows]`` (all of X when ``rows`` is None), with bias.
-
-    ``kind`` is ``"svm"`` or ``"softmax"``; the loss is NaN when a score was not finite.
+    ``WT`` is W transposed, C-contiguous in X's dtype; ``kind`` is ``"svm"`` or
+    ``"softmax"``; the loss is NaN when a score was not finite.
     """
-    WT = np.ascontiguousarray(W.T, dtype=X.dtype)
-    rows = NO_ROWS if rows is None else rows
-    n = rows.shape[0] if rows.shape[0] else X.shape[0]
+    rows = np.arange(X.shape[0]) if rows is None else rows
     code = SVM if kind == "svm" else SOFTMAX
-    loss, dW, db, finite = loss_grad_kernel(X, rows, WT, bias, y, weights, float(delta), code, n_chunks_for(n))
-    return (float(loss) if finite else float("nan")), dW, db
+    loss, dWT, db, finite = loss_grad_kernel(X, rows, WT, bias, y, weights, float(delta), code, n_chunks_for(len(rows)))
+    return (float(loss) if finite else float("nan")), dWT, db
+
+
+def _loss_grad(X, W, y, weights, delta, kind):
+    WT = np.ascontiguousarray(W.T, dtype=X.dtype)
+    loss, dWT, _ = loss_grad_rows(X, None, WT, np.zeros(W.shape[1], X.dtype), y, weights, delta, kind)
+    return loss, np.ascontiguousarray(dWT.T)
 
 
 def svm_loss_grad(X, W, y, weights, delta):
-    loss, dW, _ = loss_grad_rows(X, None, W, np.zeros(W.shape[1], X.dtype), y, weights, delta, "svm")
-    return loss, dW
+    return _loss_grad(X, W, y, weights, delta, "svm")
 
 
 def softmax_loss_grad(X, W, y, weights):
-    loss, dW, _ = loss_grad_rows(X, None, W, np.zeros(W.shape[1], X.dtype), y, weights, 0.0, "softmax")
-    return loss, dW
+    return _loss_grad(X, W, y, weights, 0.0, "softmax")
