@@ -76,6 +76,15 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(ladder_table(groups, ("train",), ["vectorized", "jit", "cs231n"]))
     print()
+    print(ladder_table(groups, ("kmeans", "bow_transform"), ["vectorized", "jit", "sklearn"]))
+    for group, row in sorted(groups.items()):
+        inertia = {n: b["extra_info"]["inertia"] for n, b in row.items() if "inertia" in b.get("extra_info", {})}
+        if "jit" in inertia and "sklearn" in inertia:
+            print(
+                f"\n{group}: inertia jit {inertia['jit']:.6g}, scikit-learn {inertia['sklearn']:.6g} "
+                f"(jit / scikit-learn = {inertia['jit'] / inertia['sklearn']:.4f})"
+            )
+    print()
     print(matmul_table(groups))
     return 0
 

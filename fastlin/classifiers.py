@@ -8,13 +8,13 @@ methods.
 
 from __future__ import annotations
 
-import inspect
 import math
 import warnings
 
 import numpy as np
 from numpy.typing import ArrayLike
 
+from fastlin._sklearn import BaseEstimator, ClassifierMixin, DataConversionWarning, NotFittedError
 from fastlin._validation import (
     FLOAT_DTYPES,
     check_choice,
@@ -26,45 +26,6 @@ from fastlin._validation import (
 )
 from fastlin.optim import SCHEDULES, make_schedule, new_state, sgd
 from fastlin.regularizers import PENALTIES
-
-try:
-    from sklearn.base import BaseEstimator, ClassifierMixin
-    from sklearn.exceptions import DataConversionWarning, NotFittedError
-except ImportError:  # pragma: no cover - exercised only without scikit-learn
-    DataConversionWarning = UserWarning
-
-    class NotFittedError(ValueError, AttributeError):
-        """Raised when a classifier is used before ``fit``."""
-
-    class BaseEstimator:
-        """The parts of scikit-learn's BaseEstimator that fastlin's classifiers use."""
-
-        @classmethod
-        def _get_param_names(cls):
-            sig = inspect.signature(cls.__init__)
-            return sorted(p for p in sig.parameters if p != "self")
-
-        def get_params(self, deep=True):
-            """The constructor's parameters and their values."""
-            return {name: getattr(self, name) for name in self._get_param_names()}
-
-        def set_params(self, **params):
-            """Set constructor parameters; returns self."""
-            valid = self._get_param_names()
-            for key, value in params.items():
-                if key not in valid:
-                    raise ValueError(f"invalid parameter {key!r} for {type(self).__name__}")
-                setattr(self, key, value)
-            return self
-
-    class ClassifierMixin:
-        """Accuracy as the default score."""
-
-        _estimator_type = "classifier"
-
-        def score(self, X, y, sample_weight=None):
-            """Mean accuracy of ``predict(X)`` against ``y``."""
-            return float(np.average(self.predict(X) == np.asarray(y), weights=sample_weight))
 
 
 def _as_features(X: ArrayLike, name: str = "X") -> np.ndarray:

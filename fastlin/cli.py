@@ -11,7 +11,7 @@ import numpy as np
 
 from fastlin.optim import SCHEDULES
 
-FEATURES = ("raw", "hog", "color", "hog+color")
+FEATURES = ("raw", "hog", "color", "bow", "hog+color", "hog+bow", "color+bow", "hog+color+bow")
 
 
 class _OneLineParser(argparse.ArgumentParser):
@@ -96,29 +96,31 @@ def _load(name: str, path: str | None, seed: int):
     return (X_train[:n], y_train[:n]), (X_train[n:], y_train[n:]), (X_test, y_test)
 
 
-def _featurize(images: np.ndarray, features: str, n_threads: int | None) -> np.ndarray:
+def _featurize(splits, features: str, n_threads: int | None, seed: int) -> list[np.ndarray]:
+    """Feature matrices (float32) of the image splits; the first split is the training set."""
     import fastlin
 
+    images = splits[0]
     color = images.ndim == 4
-    parts = []
-    if features == "raw":
-        parts.append(images.reshape(len(images), -1).astype(np.float32))
-    if "hog" in features:
+    kinds = features.split("+")
+    if "color" in kinds and not color:
+        raise ValueError("--features color needs RGB images: use --dataset cifar10:PATH")
+    fns = []
+    if "raw" in kinds:
+        fns.append(lambda x: x.reshape(len(x), -1).astype(np.float32))
+    if "hog" in kinds:
         small = images.shape[1] < 16  # 8x8 digits: 2x2 cells; 32x32 CIFAR: 8x8 cells
-        parts.append(
-            fastlin.hog_batch(
-                images,
-                pixels_per_cell=(2, 2) if small else (8, 8),
-                cells_per_block=(2, 2),
-                channel_axis=-1 if color else None,
-                n_threads=n_threads,
-            )
-        )
-    if "color" in features:
-        if not color:
-            raise ValueError("--features color needs RGB images: use --dataset cifar10:PATH")
-        parts.append(fastlin.color_histogram_hsv_batch(images, n_threads=n_threads))
-    return np.ascontiguousarray(np.hstack(parts), dtype=np.float32)
+        hog = dict(pixels_per_cell=(2, 2) if small else (8, 8), cells_per_block=(2, 2))
+        fns.append(lambda x: fastlin.hog_batch(x, channel_axis=-1 if color else None, n_threads=n_threads, **hog))
+    if "color" in kinds:
+        fns.append(lambda x: fastlin.color_histogram_hsv_batch(x, n_threads=n_threads))
+    if "bow" in kinds:
+        patch = 4 if images.shape[1] < 16 else 8
+        bow = fastlin.BagOfVisualWords(
+            n_words=64, patch_size=patch, stride=patch // 2, max_patches=8, random_state=seed, n_threads=n_threads
+        ).fit(images)
+        fns.append(bow.transform)
+    return [np.ascontiguousarray(np.hstack([fn(x) for fn in fns]), dtype=np.float32) for x in splits]
 
 
 def _plot(path: str, model, images_shape: tuple, features: str) -> str:
@@ -160,7 +162,7 @@ def train(args: argparse.Namespace) -> int:
     (Xtr, ytr), (Xval, yval), (Xte, yte) = _load(*args.dataset, args.seed)
     times["load"] = time.perf_counter() - t
     t = time.perf_counter()
-    Ftr, Fval, Fte = (_featurize(x, args.features, args.threads) for x in (Xtr, Xval, Xte))
+    Ftr, Fval, Fte = _featurize([Xtr, Xval, Xte], args.features, args.threads, args.seed)
     times["features"] = time.perf_counter() - t
     mean = Ftr.mean(axis=0)
     std = Ftr.std(axis=0)

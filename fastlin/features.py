@@ -255,9 +255,13 @@ def _batch_form(fn: Callable) -> Callable | None:
     """The batch function equivalent to a per-image fastlin feature function, if it is one.
 
     Recognized: :func:`hog` and :func:`color_histogram_hsv`, bare or as a
-    ``functools.partial`` with keyword arguments only.
+    ``functools.partial`` with keyword arguments only, and the ``transform`` method of a
+    fitted :class:`fastlin.BagOfVisualWords`.
     """
     kwargs: dict = {}
+    owner = getattr(fn, "__self__", None)
+    if getattr(fn, "__name__", "") == "transform" and type(owner).__name__ == "BagOfVisualWords":
+        return fn  # its transform takes the whole batch
     if isinstance(fn, functools.partial) and not fn.args:
         kwargs = dict(fn.keywords)
         fn = fn.func

@@ -64,6 +64,11 @@ def test_cli_train_digits(capsys):
     assert test_acc > 0.9
 
 
+def test_cli_train_bow_on_digits(capsys):
+    assert cli.main(["train", "--features", "bow", "--iters", "100"]) == 0
+    assert "bow features (64 values)" in capsys.readouterr().out
+
+
 def test_cli_train_hog_svm_and_plot(tmp_path, capsys):
     pytest.importorskip("matplotlib")
     plot = tmp_path / "run.png"
@@ -74,7 +79,7 @@ def test_cli_train_hog_svm_and_plot(tmp_path, capsys):
 
 def test_cli_train_cifar_folder(tmp_path, capsys):
     write_cifar(tmp_path, n=250)  # 1250 training images: a tenth (at most 1000) validates
-    args = ["train", "--dataset", f"cifar10:{tmp_path}", "--features", "hog+color", "--iters", "20"]
+    args = ["train", "--dataset", f"cifar10:{tmp_path}", "--features", "hog+color+bow", "--iters", "20"]
     assert cli.main(args) == 0
     assert "cifar10: 1125 train / 125 val / 250 test" in capsys.readouterr().out
 

@@ -37,7 +37,7 @@ def test_batch_loss_grad_tiers_agree_with_rows_and_bias(kind, gathered, dtype):
     out = {
         impl: optim.batch_loss_grad(kind, impl, X, rows, W, bias, y, w, 1.0) for impl in ("naive", "vectorized", "jit")
     }
-    for impl, (loss, dW, db) in out.items():
+    for _impl, (loss, dW, db) in out.items():
         assert_close(loss, out["naive"][0], dtype)
         assert_close(dW, out["naive"][1], dtype)
         assert_close(db, out["naive"][2], dtype)

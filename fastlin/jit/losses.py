@@ -1,13 +1,14 @@
 """Loss-and-gradient kernels: one fused, parallel pass over X.
 
-Same signatures as :mod:`fastlin.naive.losses`. X is cut into a fixed number of chunks of
-rows (it depends on N only, never on the thread count, so results are identical for any
-``n_threads``); ``prange`` runs over chunks. A chunk walks its rows in blocks of
-``BLOCK_ROWS``: scores of the block (register-tiled dot products), then the block's
-dL/dscores ``G`` (margins or probabilities, float64), then ``dWT += G.T @ X_block`` into
-the chunk's own partial gradient while the block is still in cache. The partials are summed
-at the end in a fixed order, in parallel over columns of W. Each X row is read from memory
-once.
+Same signatures as :mod:`fastlin.naive.losses`, plus :func:`loss_grad_rows`, the entry of
+the optimizer (a mini-batch named by row indices, read in place, and an intercept). The
+batch is cut into a fixed number of chunks of rows (it depends on the batch size only,
+never on the thread count, so results are identical for any ``n_threads``); ``prange``
+runs over chunks. A chunk walks its rows in blocks of ``BLOCK_ROWS``: scores of the block
+(register-tiled dot products), then the block's dL/dscores ``G`` (margins or
+probabilities, from float64 scores), then ``dWT += G.T @ X_block`` into the chunk's own
+partial gradient while the block is still in cache. The partials are summed at the end in a
+fixed order, in parallel over slices of D. Each X row is read from memory once.
 
 A NaN or inf in X always makes a score of its row non-finite (W is checked finite by the
 caller); the kernel reports that instead of making a second pass over X to look for it.
@@ -27,6 +28,7 @@ SVM, SOFTMAX = 0, 1
 
 
 def n_chunks_for(n_rows: int) -> int:
+    """Chunks of a batch of ``n_rows``: at least MIN_CHUNK_ROWS rows each, MAX_CHUNKS at most."""
     return max(1, min(MAX_CHUNKS, -(-n_rows // MIN_CHUNK_ROWS)))
 
 

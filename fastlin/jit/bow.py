@@ -1,0 +1,100 @@
+"""Bag-of-visual-words kernels: dense patch descriptors and their nearest-word histograms.
+
+``encode_patches_kernel`` is the whole encoding of a batch in one call: per image (in
+parallel), the mean-removed, L2-normalized descriptors of its patches go into a scratch
+matrix, their dot products with every word come from the loss kernels' register tiles, and
+each patch adds one to the count of its nearest word (``|w|^2 - 2 w.d``). Each image owns
+its row of counts.
+"""
+
+import numpy as np
+from numba import njit, prange
+
+from fastlin._config import JIT_OPTIONS, PARALLEL_OPTIONS
+from fastlin.jit._tiles import block_scores
+
+BLOCK_ROWS = 16
+
+
+@njit(**JIT_OPTIONS)
+def _describe(image, r0, c0, p, out):
+    """Descriptor of the patch at (r0, c0) into ``out``.
+
+    The pixels flattened (row, col, channel), minus their mean, over their L2 norm (all
+    zeros for a flat patch).
+    """
+    C = image.shape[2]
+    mean = 0.0
+    for r in range(p):
+        for c in range(p):
+            for ch in range(C):
+                mean += np.float64(image[r0 + r, c0 + c, ch])
+    mean /= p * p * C
+    norm = 0.0
+    t = 0
+    for r in range(p):
+        for c in range(p):
+            for ch in range(C):
+                d = np.float64(image[r0 + r, c0 + c, ch]) - mean
+                out[t] = d
+                norm += d * d
+                t += 1
+    scale = 1.0 / np.sqrt(norm) if norm > 0.0 else 0.0
+    for t in range(out.shape[0]):
+        out[t] = out[t] * scale
+
+
+@njit(**JIT_OPTIONS)
+def _describe_image(image, p, stride, positions, out):
+    n_cols = (image.shape[1] - p) // stride + 1
+    for q in range(positions.shape[0]):
+        pos = positions[q]
+        _describe(image, (pos // n_cols) * stride, (pos % n_cols) * stride, p, out[q])
+
+
+@njit(**JIT_OPTIONS)
+def _count_nearest(desc, rows, words, w_sq, S, counts):
+    """Add one to ``counts[w]`` for each row of ``desc`` whose nearest word is ``w``."""
+    k = words.shape[0]
+    n = desc.shape[0]
+    for b in range(0, n, BLOCK_ROWS):
+        n_rows = min(BLOCK_ROWS, n - b)
+        block_scores(desc, rows, b, n_rows, words, S)
+        for r in range(n_rows):
+            best = 0
+            best_d = w_sq[0] - 2.0 * S[r, 0]
+            for w in range(1, k):
+                d = w_sq[w] - 2.0 * S[r, w]
+                if d < best_d:
+                    best, best_d = w, d
+            counts[best] += 1
+
+
+@njit(**PARALLEL_OPTIONS)
+def describe_patches_kernel(images, p, stride, positions, out):
+    """``out[n, q]`` = descriptor of patch ``positions[n, q]`` of image n (row-major order)."""
+    for n in prange(images.shape[0]):
+        _describe_image(images[n], p, stride, positions[n], out[n])
+
+
+@njit(**PARALLEL_OPTIONS)
+def encode_patches_kernel(images, p, stride, words, w_sq, n_chunks, counts):
+    """Nearest-word counts of every patch of every image: ``counts[n, w]``."""
+    N, H, W, C = images.shape
+    n_pos = ((H - p) // stride + 1) * ((W - p) // stride + 1)
+    for ch in prange(n_chunks):
+        desc = np.empty((n_pos, p * p * C), dtype=words.dtype)
+        S = np.empty((BLOCK_ROWS, words.shape[0]), dtype=words.dtype)
+        positions = np.arange(n_pos)
+        for n in range(ch * N // n_chunks, (ch + 1) * N // n_chunks):
+            _describe_image(images[n], p, stride, positions, desc)
+            _count_nearest(desc, positions, words, w_sq, S, counts[n])
+
+
+@njit(**PARALLEL_OPTIONS)
+def encode_descriptors_kernel(desc, words, w_sq, counts):
+    """Nearest-word counts of precomputed descriptors ``desc`` (N, n_pos, D)."""
+    rows = np.arange(desc.shape[1])
+    for n in prange(desc.shape[0]):
+        S = np.empty((BLOCK_ROWS, words.shape[0]), dtype=words.dtype)
+        _count_nearest(desc[n], rows, words, w_sq, S, counts[n])

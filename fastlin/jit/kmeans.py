@@ -1,0 +1,98 @@
+"""k-means kernels. Same signatures as :mod:`fastlin.naive.kmeans`.
+
+``lloyd_step`` is one parallel pass over X: blocks of points get their dot products with
+every center from the loss kernels' register tiles (``|c|^2 - 2 x.c`` then decides the
+nearest center), the exact squared distance to the chosen center, and their contribution
+to per-chunk float64 sums and counts, which are added up in chunk order at the end (no two
+``prange`` iterations write one element).
+"""
+
+import numpy as np
+from numba import njit, prange
+
+from fastlin._config import JIT_OPTIONS, PARALLEL_OPTIONS
+from fastlin.jit._tiles import block_scores
+
+BLOCK_ROWS = 16
+MIN_CHUNK_ROWS = 1024
+MAX_CHUNKS = 64
+
+
+@njit(**JIT_OPTIONS)
+def _chunk(X, rows, centers, c_sq, start, stop, labels, min_sq, sums, counts):
+    k, D = centers.shape
+    S = np.empty((BLOCK_ROWS, k), dtype=X.dtype)
+    for b in range(start, stop, BLOCK_ROWS):
+        n_rows = min(BLOCK_ROWS, stop - b)
+        block_scores(X, rows, b, n_rows, centers, S)
+        for r in range(n_rows):
+            i = b + r
+            best = 0
+            best_d = c_sq[0] - 2.0 * S[r, 0]
+            for c in range(1, k):
+                d = c_sq[c] - 2.0 * S[r, c]
+                if d < best_d:
+                    best, best_d = c, d
+            labels[i] = best
+            exact = 0.0
+            for j in range(D):
+                diff = np.float64(X[i, j]) - np.float64(centers[best, j])
+                exact += diff * diff
+                sums[best, j] += X[i, j]
+            min_sq[i] = exact
+            counts[best] += 1
+
+
+@njit(**PARALLEL_OPTIONS)
+def lloyd_step_kernel(X, centers, n_chunks):
+    N, D = X.shape
+    k = centers.shape[0]
+    rows = np.arange(N)
+    c_sq = np.empty(k)
+    for c in range(k):
+        acc = 0.0
+        for j in range(D):
+            acc += np.float64(centers[c, j]) * centers[c, j]
+        c_sq[c] = acc
+    labels = np.empty(N, dtype=np.int64)
+    min_sq = np.empty(N)
+    partial_sums = np.zeros((n_chunks, k, D))
+    partial_counts = np.zeros((n_chunks, k), dtype=np.int64)
+    for ch in prange(n_chunks):
+        _chunk(
+            X,
+            rows,
+            centers,
+            c_sq,
+            ch * N // n_chunks,
+            (ch + 1) * N // n_chunks,
+            labels,
+            min_sq,
+            partial_sums[ch],
+            partial_counts[ch],
+        )
+    sums = np.zeros((k, D))
+    counts = np.zeros(k, dtype=np.int64)
+    for ch in range(n_chunks):
+        sums += partial_sums[ch]
+        counts += partial_counts[ch]
+    return labels, min_sq, sums, counts
+
+
+@njit(**PARALLEL_OPTIONS)
+def closer_kernel(X, center, d2):
+    for i in prange(X.shape[0]):
+        d = 0.0
+        for j in range(X.shape[1]):
+            diff = np.float64(X[i, j]) - np.float64(center[j])
+            d += diff * diff
+        d2[i] = min(d2[i], d)
+
+
+def lloyd_step(X, centers):
+    n_chunks = max(1, min(MAX_CHUNKS, -(-X.shape[0] // MIN_CHUNK_ROWS)))
+    return lloyd_step_kernel(X, np.ascontiguousarray(centers, dtype=X.dtype), n_chunks)
+
+
+def closer(X, center, d2):
+    closer_kernel(X, np.ascontiguousarray(center, dtype=X.dtype), d2)

@@ -1,0 +1,141 @@
+"""k-means: k-means++ seeding and Lloyd iterations, with the steps in three tiers."""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from fastlin import _tiers
+from fastlin._config import numba_threads
+from fastlin._validation import (
+    as_float_array,
+    check_finite,
+    check_impl,
+    check_int,
+    check_n_threads,
+    check_scalar,
+)
+
+
+def _kmeans_plus_plus(X, k, rng, closer):
+    """D^2 seeding (k-means++), one candidate per step.
+
+    Each new center is a point drawn with probability proportional to its squared distance
+    to the nearest center so far.
+    """
+    N = X.shape[0]
+    centers = np.empty((k, X.shape[1]), dtype=X.dtype)
+    first = int(rng.integers(N))
+    centers[0] = X[first]
+    d2 = np.full(N, np.inf)
+    closer(X, centers[0], d2)
+    for j in range(1, k):
+        cumulative = np.cumsum(d2)
+        total = cumulative[-1]
+        if total > 0:
+            idx = int(np.searchsorted(cumulative, rng.random() * total, side="right"))
+            idx = min(idx, N - 1)
+        else:  # every point sits on a center already: any point will do
+            idx = int(rng.integers(N))
+        centers[j] = X[idx]
+        closer(X, centers[j], d2)
+    return centers
+
+
+def _reseed_empty(centers, counts, X, min_sq):
+    """Move each empty cluster's center onto a point far from its own center.
+
+    The points are taken in decreasing order of their squared distance to their center
+    (the farthest first), one per empty cluster, as scikit-learn does.
+    """
+    empty = np.flatnonzero(counts == 0)
+    if empty.size:
+        far = np.argsort(min_sq, kind="stable")[::-1][: empty.size]
+        centers[empty[: far.size]] = X[far]
+    return empty.size
+
+
+def kmeans(
+    X: ArrayLike,
+    n_clusters: int,
+    *,
+    init: str | ArrayLike = "k-means++",
+    max_iter: int = 100,
+    tol: float = 1e-4,
+    random_state: int | None = None,
+    impl: str = "jit",
+    n_threads: int | None = None,
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """Cluster the rows of X with Lloyd's algorithm.
+
+    Parameters
+    ----------
+    X : array_like of shape (N, D)
+        float32 stays float32 (centers too); other real dtypes become float64.
+    n_clusters : int
+        1 <= n_clusters <= N.
+    init : "k-means++", "random" or array of shape (n_clusters, D)
+        k-means++ D^2 seeding (one candidate per step), ``n_clusters`` distinct random
+        points, or the given centers.
+    max_iter : int, default 100
+        Lloyd iterations at most.
+    tol : float, default 1e-4
+        Stop when the centers move by less than ``tol`` times the mean variance of X's
+        columns (summed squared shift, scikit-learn's criterion); 0 runs ``max_iter``
+        iterations unless the labels stop changing.
+    random_state : int, optional
+    impl : {"jit", "vectorized", "naive"}, default "jit"
+        Tier of the assignment and update steps.
+    n_threads : int, optional
+
+    Returns
+    -------
+    centers : ndarray of shape (n_clusters, D)
+    labels : ndarray of shape (N,), int64
+        The nearest center of each point (to the final centers).
+    inertia : float
+        Sum of squared distances of the points to their center.
+
+    Notes
+    -----
+    An empty cluster (no point nearest to its center) gets a new center at the point
+    farthest from its own center, then the iterations go on.
+    """
+    X = as_float_array("X", X, ndim=2)
+    check_finite("X", X)
+    N, D = X.shape
+    k = check_int("n_clusters", n_clusters, low=1)
+    if k > N:
+        raise ValueError(f"n_clusters={k} is more than the {N} points of X")
+    max_iter = check_int("max_iter", max_iter, low=1)
+    tol = check_scalar("tol", tol, low=0.0)
+    check_impl(impl)
+    n_threads = check_n_threads(n_threads)
+    rng = np.random.default_rng(random_state)
+    step = _tiers.get("kmeans", "lloyd_step", impl)
+    closer = _tiers.get("kmeans", "closer", impl)
+    with numba_threads(n_threads if impl == "jit" else None):
+        if isinstance(init, str) and init == "k-means++":
+            centers = _kmeans_plus_plus(X, k, rng, closer)
+        elif isinstance(init, str) and init == "random":
+            centers = X[rng.choice(N, k, replace=False)].copy()
+        elif isinstance(init, str):
+            raise ValueError(f"init must be 'k-means++', 'random' or an array, got {init!r}")
+        else:
+            centers = np.array(init, dtype=X.dtype)
+            if centers.shape != (k, D):
+                raise ValueError(f"init has shape {centers.shape}; expected (n_clusters, D) = {(k, D)}")
+            check_finite("init", centers)
+        threshold = tol * float(np.mean(np.var(X, axis=0)))
+        labels = None
+        for _ in range(max_iter):
+            new_labels, min_sq, sums, counts = step(X, centers)
+            new_centers = (sums / np.maximum(counts, 1)[:, None]).astype(X.dtype)
+            reseeded = _reseed_empty(new_centers, counts, X, min_sq)
+            shift = float(((new_centers.astype(np.float64) - centers) ** 2).sum())
+            same = labels is not None and np.array_equal(labels, new_labels)
+            centers, labels = new_centers, new_labels
+            if not reseeded and (same or shift <= threshold):
+                break
+        labels, min_sq, _, _ = step(X, centers)  # labels and inertia of the final centers
+    return centers, labels, float(min_sq.sum())

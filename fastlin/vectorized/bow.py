@@ -1,0 +1,22 @@
+"""Bag-of-visual-words encoding in whole-array NumPy: the reference of :mod:`fastlin.jit.bow`."""
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+
+def patch_descriptors(images, p, stride):
+    """(N, n_pos, p*p*C) float32: every patch (row-major positions), mean-removed, L2-normalized."""
+    windows = sliding_window_view(images, (p, p), axis=(1, 2))[:, ::stride, ::stride]  # N, R, Cc, C, p, p
+    N, R, Cc = windows.shape[:3]
+    patches = np.moveaxis(windows, 3, -1).reshape(N, R * Cc, -1).astype(np.float64)  # (row, col, channel)
+    patches -= patches.mean(axis=2, keepdims=True)
+    norm = np.sqrt((patches**2).sum(axis=2, keepdims=True))
+    return (patches / np.where(norm > 0, norm, np.inf)).astype(np.float32)
+
+
+def nearest_word_counts(desc, words):
+    """(N, k) counts of the nearest word (``|w|^2 - 2 w.d``) of every descriptor of each image."""
+    N, n_pos, _ = desc.shape
+    w_sq = np.einsum("ij,ij->i", words, words, dtype=np.float64)
+    nearest = np.argmin(w_sq[None, :] - 2.0 * (desc.reshape(N * n_pos, -1) @ words.T), axis=1)
+    return np.stack([np.bincount(row, minlength=len(words)) for row in nearest.reshape(N, n_pos)])
