@@ -102,7 +102,7 @@ class BagOfVisualWords(TransformerMixin, BaseEstimator):
             from fastlin.jit.bow import describe_patches_kernel
 
             out = np.empty((batch.shape[0], positions.shape[1], p * p * batch.shape[3]), dtype=np.float32)
-            describe_patches_kernel(batch, p, s, positions, out)
+            describe_patches_kernel(batch, p, s, positions, batch.dtype == np.uint8, out)
             return out
         from numpy.lib.stride_tricks import sliding_window_view
 
@@ -168,7 +168,8 @@ class BagOfVisualWords(TransformerMixin, BaseEstimator):
                 from fastlin.jit.bow import encode_patches_kernel
 
                 n_chunks = min(batch.shape[0], 8 * max_threads())
-                encode_patches_kernel(batch, self.patch_size, self.stride, words, w_sq, n_chunks, counts)
+                exact = batch.dtype == np.uint8
+                encode_patches_kernel(batch, self.patch_size, self.stride, exact, words, w_sq, n_chunks, counts)
             else:
                 from fastlin.jit.bow import encode_descriptors_kernel
 

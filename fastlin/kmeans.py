@@ -17,27 +17,29 @@ from fastlin._validation import (
 )
 
 
-def _kmeans_plus_plus(X, k, rng, closer):
-    """D^2 seeding (k-means++), one candidate per step.
+def _kmeans_plus_plus(X, k, rng, closer, potentials):
+    """Greedy k-means++ seeding (D^2 sampling with 2 + log(k) candidates a step).
 
-    Each new center is a point drawn with probability proportional to its squared distance
-    to the nearest center so far.
+    Each step draws candidate points with probability proportional to their squared distance
+    to the nearest center so far and keeps the one that lowers the total the most, as
+    scikit-learn does; a single candidate a step left clusters merged on well-separated data.
     """
     N = X.shape[0]
+    trials = 2 + int(np.log(k))
     centers = np.empty((k, X.shape[1]), dtype=X.dtype)
-    first = int(rng.integers(N))
-    centers[0] = X[first]
+    centers[0] = X[int(rng.integers(N))]
     d2 = np.full(N, np.inf)
     closer(X, centers[0], d2)
     for j in range(1, k):
         cumulative = np.cumsum(d2)
         total = cumulative[-1]
         if total > 0:
-            idx = int(np.searchsorted(cumulative, rng.random() * total, side="right"))
-            idx = min(idx, N - 1)
+            picks = np.searchsorted(cumulative, rng.random(trials) * total, side="right")
+            picks = np.minimum(picks, N - 1)
         else:  # every point sits on a center already: any point will do
-            idx = int(rng.integers(N))
-        centers[j] = X[idx]
+            picks = rng.integers(N, size=1)
+        best = picks[int(np.argmin(potentials(X, X[picks], d2)))] if len(picks) > 1 else picks[0]
+        centers[j] = X[best]
         closer(X, centers[j], d2)
     return centers
 
@@ -75,8 +77,8 @@ def kmeans(
     n_clusters : int
         1 <= n_clusters <= N.
     init : "k-means++", "random" or array of shape (n_clusters, D)
-        k-means++ D^2 seeding (one candidate per step), ``n_clusters`` distinct random
-        points, or the given centers.
+        Greedy k-means++ seeding (2 + log(k) candidates a step, as scikit-learn),
+        ``n_clusters`` distinct random points, or the given centers.
     max_iter : int, default 100
         Lloyd iterations at most.
     tol : float, default 1e-4
@@ -114,9 +116,10 @@ def kmeans(
     rng = np.random.default_rng(random_state)
     step = _tiers.get("kmeans", "lloyd_step", impl)
     closer = _tiers.get("kmeans", "closer", impl)
+    potentials = _tiers.get("kmeans", "potentials", impl)
     with numba_threads(n_threads if impl == "jit" else None):
         if isinstance(init, str) and init == "k-means++":
-            centers = _kmeans_plus_plus(X, k, rng, closer)
+            centers = _kmeans_plus_plus(X, k, rng, closer, potentials)
         elif isinstance(init, str) and init == "random":
             centers = X[rng.choice(N, k, replace=False)].copy()
         elif isinstance(init, str):

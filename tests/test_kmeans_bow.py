@@ -37,12 +37,16 @@ def test_lloyd_step_tiers_agree(dtype):
     assert counts.sum() == len(X)
 
 
-def test_closer_tiers_agree():
+def test_seeding_steps_tiers_agree():
     X, _ = blobs(100, 3)
+    base = np.random.default_rng(0).uniform(0, 80, 100)
     for impl in IMPLS:
-        d2 = np.full(100, 50.0)
+        d2 = base.copy()
         _tiers.get("kmeans", "closer", impl)(X, X[3], d2)
-        np.testing.assert_allclose(d2, np.minimum(50.0, ((X - X[3]) ** 2).sum(1)))
+        np.testing.assert_allclose(d2, np.minimum(base, ((X - X[3]) ** 2).sum(1)))
+        pot = _tiers.get("kmeans", "potentials", impl)(X, X[[3, 7, 9]], base)
+        expected = [np.minimum(base, ((X - X[i]) ** 2).sum(1)).sum() for i in (3, 7, 9)]
+        np.testing.assert_allclose(pot, expected, rtol=1e-12)
 
 
 @pytest.mark.parametrize("impl", IMPLS)
@@ -119,9 +123,10 @@ def images(n=30, shape=(24, 24), seed=0):
     return np.random.default_rng(seed).integers(0, 256, (n, *shape)).astype(np.uint8)
 
 
+@pytest.mark.parametrize("dtype", [np.uint8, np.float32])
 @pytest.mark.parametrize("shape", [(24, 24), (24, 20, 3)])
-def test_bow_encoding_matches_the_numpy_reference(shape):
-    imgs = images(40, shape)
+def test_bow_encoding_matches_the_numpy_reference(shape, dtype):
+    imgs = images(40, shape).astype(dtype)  # uint8 takes the summed-area path, float32 the direct one
     bow = fastlin.BagOfVisualWords(n_words=12, patch_size=6, stride=3, normalize=None, random_state=0).fit(imgs)
     counts = bow.transform(imgs)
     batch = imgs if imgs.ndim == 4 else imgs[..., None]

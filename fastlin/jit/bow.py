@@ -45,11 +45,60 @@ def _describe(image, r0, c0, p, out):
 
 
 @njit(**JIT_OPTIONS)
-def _describe_image(image, p, stride, positions, out):
+def _integral(image, sums, squares):
+    """Summed-area tables of the pixels (all channels) and of their squares, float64.
+
+    For integer pixels both are exact, so a patch's mean and norm come from four lookups
+    each, exactly, instead of two passes over its pixels.
+    """
+    H, W, C = image.shape
+    sums[0, :] = 0.0
+    squares[0, :] = 0.0
+    for r in range(H):
+        sums[r + 1, 0] = 0.0
+        squares[r + 1, 0] = 0.0
+        row_sum = 0.0
+        row_sq = 0.0
+        for c in range(W):
+            for ch in range(C):
+                x = np.float64(image[r, c, ch])
+                row_sum += x
+                row_sq += x * x
+            sums[r + 1, c + 1] = sums[r, c + 1] + row_sum
+            squares[r + 1, c + 1] = squares[r, c + 1] + row_sq
+
+
+@njit(**JIT_OPTIONS)
+def _describe_exact_sums(image, r0, c0, p, sums, squares, out):
+    """:func:`_describe` for integer pixels, with the mean and norm from the tables."""
+    C = image.shape[2]
+    n = p * p * C
+    r1, c1 = r0 + p, c0 + p
+    total = sums[r1, c1] - sums[r0, c1] - sums[r1, c0] + sums[r0, c0]
+    total_sq = squares[r1, c1] - squares[r0, c1] - squares[r1, c0] + squares[r0, c0]
+    mean = total / n
+    norm_sq = total_sq - total * mean  # sum((x - mean)^2), exact up to the last rounding
+    scale = 1.0 / np.sqrt(norm_sq) if norm_sq > 0.0 else 0.0
+    t = 0
+    for r in range(p):
+        for c in range(p):
+            for ch in range(C):
+                out[t] = (np.float64(image[r0 + r, c0 + c, ch]) - mean) * scale
+                t += 1
+
+
+@njit(**JIT_OPTIONS)
+def _describe_image(image, p, stride, positions, exact_sums, sums, squares, out):
     n_cols = (image.shape[1] - p) // stride + 1
+    if exact_sums:
+        _integral(image, sums, squares)
     for q in range(positions.shape[0]):
         pos = positions[q]
-        _describe(image, (pos // n_cols) * stride, (pos % n_cols) * stride, p, out[q])
+        r0, c0 = (pos // n_cols) * stride, (pos % n_cols) * stride
+        if exact_sums:
+            _describe_exact_sums(image, r0, c0, p, sums, squares, out[q])
+        else:
+            _describe(image, r0, c0, p, out[q])
 
 
 @njit(**JIT_OPTIONS)
@@ -71,23 +120,31 @@ def _count_nearest(desc, rows, words, w_sq, S, counts):
 
 
 @njit(**PARALLEL_OPTIONS)
-def describe_patches_kernel(images, p, stride, positions, out):
-    """``out[n, q]`` = descriptor of patch ``positions[n, q]`` of image n (row-major order)."""
-    for n in prange(images.shape[0]):
-        _describe_image(images[n], p, stride, positions[n], out[n])
+def describe_patches_kernel(images, p, stride, positions, exact_sums, out):
+    """``out[n, q]`` = descriptor of patch ``positions[n, q]`` of image n (row-major order).
+
+    ``exact_sums``: the pixels are integers (summed-area tables are exact for them).
+    """
+    N, H, W, _ = images.shape
+    for n in prange(N):
+        sums = np.empty((H + 1, W + 1))
+        squares = np.empty((H + 1, W + 1))
+        _describe_image(images[n], p, stride, positions[n], exact_sums, sums, squares, out[n])
 
 
 @njit(**PARALLEL_OPTIONS)
-def encode_patches_kernel(images, p, stride, words, w_sq, n_chunks, counts):
+def encode_patches_kernel(images, p, stride, exact_sums, words, w_sq, n_chunks, counts):
     """Nearest-word counts of every patch of every image: ``counts[n, w]``."""
     N, H, W, C = images.shape
     n_pos = ((H - p) // stride + 1) * ((W - p) // stride + 1)
     for ch in prange(n_chunks):
         desc = np.empty((n_pos, p * p * C), dtype=words.dtype)
         S = np.empty((BLOCK_ROWS, words.shape[0]), dtype=words.dtype)
+        sums = np.empty((H + 1, W + 1))
+        squares = np.empty((H + 1, W + 1))
         positions = np.arange(n_pos)
         for n in range(ch * N // n_chunks, (ch + 1) * N // n_chunks):
-            _describe_image(images[n], p, stride, positions, desc)
+            _describe_image(images[n], p, stride, positions, exact_sums, sums, squares, desc)
             _count_nearest(desc, positions, words, w_sq, S, counts[n])
 
 

@@ -89,9 +89,35 @@ def closer_kernel(X, center, d2):
         d2[i] = min(d2[i], d)
 
 
+@njit(**PARALLEL_OPTIONS)
+def potentials_kernel(X, candidates, d2, n_chunks):
+    N, D = X.shape
+    m = candidates.shape[0]
+    partial = np.zeros((n_chunks, m))
+    for ch in prange(n_chunks):
+        for i in range(ch * N // n_chunks, (ch + 1) * N // n_chunks):
+            for c in range(m):
+                d = 0.0
+                for j in range(D):
+                    diff = np.float64(X[i, j]) - np.float64(candidates[c, j])
+                    d += diff * diff
+                partial[ch, c] += min(d2[i], d)
+    out = np.zeros(m)
+    for ch in range(n_chunks):
+        out += partial[ch]
+    return out
+
+
+def _n_chunks(n):
+    return max(1, min(MAX_CHUNKS, -(-n // MIN_CHUNK_ROWS)))
+
+
+def potentials(X, candidates, d2):
+    return potentials_kernel(X, np.ascontiguousarray(candidates, dtype=X.dtype), d2, _n_chunks(X.shape[0]))
+
+
 def lloyd_step(X, centers):
-    n_chunks = max(1, min(MAX_CHUNKS, -(-X.shape[0] // MIN_CHUNK_ROWS)))
-    return lloyd_step_kernel(X, np.ascontiguousarray(centers, dtype=X.dtype), n_chunks)
+    return lloyd_step_kernel(X, np.ascontiguousarray(centers, dtype=X.dtype), _n_chunks(X.shape[0]))
 
 
 def closer(X, center, d2):

@@ -4,13 +4,16 @@ Every tier exposes::
 
     lloyd_step(X, centers) -> (labels, min_sq_dist, sums, counts)
     closer(X, center, d2)  -> None
+    potentials(X, candidates, d2) -> (m,)
 
 ``lloyd_step`` assigns each row of ``X`` (N, D) to its nearest row of ``centers`` (k, D)
 (the first one on ties), returns the labels (int64), the squared distance to that center
 (float64, computed directly as ``sum((x - c)**2)``), and per cluster the float64 sum of its
 points and their count: the assignment step and the statistics of the update step in one
 pass. ``closer`` lowers ``d2[i]`` to ``|X[i] - center|**2`` where that is smaller (the
-k-means++ seeding step).
+k-means++ seeding step). ``potentials`` gives, for each candidate center, the sum over the
+points of ``min(d2[i], |X[i] - candidate|**2)``: the inertia the seeding would reach by
+adding it (greedy k-means++ keeps the best of several candidates).
 """
 
 import numpy as np
@@ -46,3 +49,12 @@ def closer(X, center, d2):
             diff = float(X[i, j]) - float(center[j])
             d += diff * diff
         d2[i] = min(d2[i], d)
+
+
+def potentials(X, candidates, d2):
+    out = np.zeros(candidates.shape[0])
+    for m in range(candidates.shape[0]):
+        trial = d2.copy()
+        closer(X, candidates[m], trial)
+        out[m] = trial.sum()
+    return out

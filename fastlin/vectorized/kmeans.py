@@ -23,3 +23,8 @@ def lloyd_step(X, centers):
 def closer(X, center, d2):
     diff = X.astype(np.float64) - center
     np.minimum(d2, np.einsum("ij,ij->i", diff, diff), out=d2)
+
+
+def potentials(X, candidates, d2):
+    diff = X[None, :, :].astype(np.float64) - candidates[:, None, :]
+    return np.minimum(d2[None, :], np.einsum("mij,mij->mi", diff, diff)).sum(axis=1)
