@@ -64,9 +64,16 @@ def check_choice(name: str, value: object, choices: tuple) -> str:
     return value  # type: ignore[return-value]
 
 
+#: values checked per np.isfinite call: the boolean temporary stays in cache instead of
+#: being as large as X (22 ms against 47 ms for 49000 x 3073 float32)
+FINITE_STEP = 1 << 18
+
+
 def check_finite(name: str, a: np.ndarray) -> None:
-    if not np.isfinite(a).all():
-        raise ValueError(f"{name} contains NaN or inf")
+    flat = a.ravel(order="K")  # a view when a is C- or F-contiguous
+    for start in range(0, flat.size, FINITE_STEP):
+        if not np.isfinite(flat[start : start + FINITE_STEP]).all():
+            raise ValueError(f"{name} contains NaN or inf")
 
 
 def as_float_array(name: str, a: object, ndim: int) -> np.ndarray:

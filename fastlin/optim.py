@@ -245,12 +245,13 @@ def sgd(
             history[it] = loss + reg_value
             lr = schedule(state.step)
             dW += reg_grad
+            dW *= lr
             if momentum:
                 state.velocity_W *= momentum
-                state.velocity_W -= lr * dW
+                state.velocity_W -= dW
                 state.W += state.velocity_W
             else:
-                state.W -= lr * dW
+                state.W -= dW
             if fit_intercept:
                 state.velocity_b *= momentum
                 state.velocity_b -= lr * db.astype(state.b.dtype)

@@ -50,7 +50,7 @@ def penalty_value_grad(W: np.ndarray, reg: float, penalty: str, l1_ratio: float)
         return 0.0, np.zeros_like(W)
     l2_part = {"l2": 1.0, "l1": 0.0, "elasticnet": 1.0 - l1_ratio}[penalty]
     l1_part = {"l2": 0.0, "l1": 1.0, "elasticnet": l1_ratio}[penalty]
-    flat = W.reshape(-1) if W.flags.c_contiguous or W.flags.f_contiguous else W.ravel()
+    flat = W.ravel(order="K")  # a view for C- and F-ordered W alike
     value = 0.0
     grad = None
     if l2_part:
