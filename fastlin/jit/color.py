@@ -13,39 +13,48 @@ from fastlin.naive.color import histogram_from_counts, working_dtype
 
 
 @njit(**EXACT_OPTIONS)
-def _count_rows(image, r0, r1, scale, table, edges, counts):
-    """Add the bins of rows [r0, r1) of one (H, W, 3) image to ``counts`` (nbin + 1 slots).
+def _hues(image, row, scale, table, values):
+    """``values[col]`` = matplotlib's hue of pixel (row, col), times ``scale``.
 
-    ``table[v] = v / scale`` for uint8 images (the same divisions, done 256 times instead of
-    three times a pixel); empty otherwise.
+    Branch-free (selects only), so the loop over a row vectorizes: with branches, random
+    colours mispredicted half the time. ``table[v] = v / scale`` for uint8 images (the same
+    divisions, done 256 times instead of three times a pixel); empty otherwise.
     """
+    one = scale / scale  # constants in the working dtype: a float64 literal would promote float32
+    two, four, six = one + one, one + one + one + one, (one + one) * (one + one + one)
+    zero = one - one
+    lookup = table.shape[0] > 0
+    for col in range(image.shape[1]):
+        if lookup:
+            r = table[np.intp(image[row, col, 0])]
+            g = table[np.intp(image[row, col, 1])]
+            b = table[np.intp(image[row, col, 2])]
+        else:
+            r = image[row, col, 0] / scale
+            g = image[row, col, 1] / scale
+            b = image[row, col, 2] / scale
+        top = max(r, max(g, b))
+        delta = top - min(r, min(g, b))
+        # matplotlib's three cases: blue wins ties, then green
+        base = four if b == top else (two if g == top else zero)
+        num = r - g if b == top else (b - r if g == top else g - b)
+        h = base + num / (delta if delta > 0 else one)
+        h = h if delta > 0 else zero
+        h = h / six  # in [-1/6, 5/6]: Python's h % 1 is h + 1 below 0, +0.0 at -0.0
+        h = h + one if h < 0 else (h if h != 0 else zero)
+        values[col] = h * scale
+
+
+@njit(**EXACT_OPTIONS)
+def _count_rows(image, r0, r1, scale, table, edges, values, counts):
+    """Add the bins of rows [r0, r1) of one (H, W, 3) image to ``counts`` (nbin + 1 slots)."""
     n = edges.shape[0] - 1
     lo, hi = edges[0], edges[n]
     guess = n / (hi - lo)
-    one = scale / scale  # constants in the working dtype: a float64 literal would promote float32
-    two, four, six = one + one, one + one + one + one, (one + one) * (one + one + one)
-    lookup = table.shape[0] > 0
     for row in range(r0, r1):
+        _hues(image, row, scale, table, values)
         for col in range(image.shape[1]):
-            if lookup:
-                r = table[np.intp(image[row, col, 0])]
-                g = table[np.intp(image[row, col, 1])]
-                b = table[np.intp(image[row, col, 2])]
-            else:
-                r = image[row, col, 0] / scale
-                g = image[row, col, 1] / scale
-                b = image[row, col, 2] / scale
-            top = max(r, max(g, b))
-            delta = top - min(r, min(g, b))
-            # matplotlib's three cases (blue wins ties, then green) as selects, not branches:
-            # random colours made the branches mispredict half the time
-            base = four if b == top else (two if g == top else r - r)
-            num = r - g if b == top else (b - r if g == top else g - b)
-            h = base + num / (delta if delta > 0 else one)
-            h = h if delta > 0 else r - r
-            h = h / six  # in [-1/6, 5/6]: Python's h % 1 is h + 1 below 0, +0.0 at -0.0
-            h = h + one if h < 0 else (h if h != 0 else h - h)
-            value = h * scale
+            value = values[col]
             if value < lo or value > hi:
                 counts[n] += 1  # outside every bin
                 continue
@@ -60,7 +69,8 @@ def _count_rows(image, r0, r1, scale, table, edges, counts):
 @njit(**EXACT_PARALLEL_OPTIONS)
 def count_images_kernel(images, scale, table, edges, counts):
     for k in prange(images.shape[0]):
-        _count_rows(images[k], 0, images.shape[1], scale, table, edges, counts[k])
+        values = np.empty(images.shape[2], dtype=table.dtype)
+        _count_rows(images[k], 0, images.shape[1], scale, table, edges, values, counts[k])
 
 
 @njit(**EXACT_PARALLEL_OPTIONS)
@@ -68,7 +78,8 @@ def count_image_kernel(image, scale, table, edges, n_chunks, counts):
     partial = np.zeros((n_chunks, counts.shape[0]), dtype=counts.dtype)
     H = image.shape[0]
     for k in prange(n_chunks):
-        _count_rows(image, k * H // n_chunks, (k + 1) * H // n_chunks, scale, table, edges, partial[k])
+        values = np.empty(image.shape[1], dtype=table.dtype)
+        _count_rows(image, k * H // n_chunks, (k + 1) * H // n_chunks, scale, table, edges, values, partial[k])
     for k in range(n_chunks):
         counts += partial[k]
 
