@@ -45,13 +45,15 @@ def _orientation_bin(g_row, g_col, edges):
 
 
 @njit(**EXACT_OPTIONS)
-def _fast_bin(g_row, g_col, edges, cos_e, sin_e):
+def _fast_bin(g_row, g_col, bins):
     """:func:`_orientation_bin` without ``atan2`` for all but the gradients near an edge.
 
     In the upper half-plane, an angle is past edge ``e`` exactly when the cross product
     ``cos(e) * y - sin(e) * x`` is positive. Where that product is within a relative 1e-9 of
     zero (far wider than any rounding in it or in NumPy's ``atan2``), the exact path decides.
+    ``bins`` holds the edges, their cosines and their sines.
     """
+    edges, cos_e, sin_e = bins[0], bins[1], bins[2]
     if g_row == 0.0:
         return 0  # atan2 gives 0 or +-180 degrees: 0 mod 180, bin 0
     y, x = g_row, g_col
@@ -70,13 +72,14 @@ def _fast_bin(g_row, g_col, edges, cos_e, sin_e):
 
 
 @njit(**EXACT_OPTIONS)
-def _cell_row(v, one, int_pixels, i, c_row, c_col, edges, cos_e, sin_e, mag_scratch, totals, hist):
+def _cell_row(v, one, int_pixels, i, cell, bins, mag_scratch, totals, hist):
     """Histograms of row ``i`` of cells into ``hist[i]`` (float64, as scikit-image rounds).
 
     ``v`` holds the pixels, in the working dtype (that of ``one``) or as raw integers
     (``int_pixels``).
     """
     H, W, C = v.shape
+    c_row, c_col = cell
     n_cells_col = hist.shape[1]
     n_bins = hist.shape[2]
     area = np.float32(c_row * c_col)
@@ -106,7 +109,7 @@ def _cell_row(v, one, int_pixels, i, c_row, c_col, edges, cos_e, sin_e, mag_scra
                         g_col = np.float64(gc)
                 if g_row == 0.0 and g_col == 0.0:
                     continue  # adds nothing to any bin
-                b = _fast_bin(g_row, g_col, edges, cos_e, sin_e)
+                b = _fast_bin(g_row, g_col, bins)
                 if b >= 0:
                     # sqrt(x*x + y*y) is hypot to an ulp; scikit-image sums in float32
                     totals[b] = np.float32(totals[b] + math.sqrt(g_col * g_col + g_row * g_row))
@@ -115,8 +118,9 @@ def _cell_row(v, one, int_pixels, i, c_row, c_col, edges, cos_e, sin_e, mag_scra
 
 
 @njit(**EXACT_OPTIONS)
-def _block_row(hist, i, b_row, b_col, norm, out):
-    """Normalized blocks of row ``i`` of blocks into ``out[i]``."""
+def _block_row(hist, i, block, out):
+    """Normalized blocks of row ``i`` of blocks into ``out[i]``; ``block`` = (b_row, b_col, norm)."""
+    b_row, b_col, norm = block
     n_blocks_col = out.shape[1]
     n_bins = hist.shape[2]
     for j in range(n_blocks_col):
@@ -150,79 +154,39 @@ def _block_row(hist, i, b_row, b_col, norm, out):
 
 
 @njit(**EXACT_OPTIONS)
-def _one_image(
-    image,
-    one,
-    int_pixels,
-    transform_sqrt,
-    c_row,
-    c_col,
-    b_row,
-    b_col,
-    norm,
-    edges,
-    cos_e,
-    sin_e,
-    v,
-    hist,
-    totals,
-    scratch,
-    out,
-):
+def _one_image(image, one, int_pixels, transform_sqrt, cell, block, bins, v, hist, totals, scratch, out):
     if transform_sqrt:
         _load(image, one, transform_sqrt, v)
         for i in range(hist.shape[0]):
-            _cell_row(v, one, False, i, c_row, c_col, edges, cos_e, sin_e, scratch, totals, hist)
+            _cell_row(v, one, False, i, cell, bins, scratch, totals, hist)
     else:  # read the pixels where they are
         for i in range(hist.shape[0]):
-            _cell_row(image, one, int_pixels, i, c_row, c_col, edges, cos_e, sin_e, scratch, totals, hist)
+            _cell_row(image, one, int_pixels, i, cell, bins, scratch, totals, hist)
     for i in range(out.shape[0]):
-        _block_row(hist, i, b_row, b_col, norm, out)
+        _block_row(hist, i, block, out)
 
 
 @njit(**EXACT_PARALLEL_OPTIONS)
-def hog_images_kernel(
-    images, one, int_pixels, transform_sqrt, c_row, c_col, b_row, b_col, norm, edges, cos_e, sin_e, n_chunks, out
-):
+def hog_images_kernel(images, one, int_pixels, transform_sqrt, cell, block, bins, n_chunks, out):
     """Many images: ``prange`` over chunks of images, scratch buffers per chunk."""
     N, H, W, C = images.shape
-    n_bins = edges.shape[0] - 1
-    n_cells_row, n_cells_col = H // c_row, W // c_col
+    n_bins = bins.shape[1] - 1
+    n_cells_row, n_cells_col = H // cell[0], W // cell[1]
     for k in prange(n_chunks):
         v = np.empty((H, W, C) if transform_sqrt else (0, 0, 0), dtype=out.dtype)
         hist = np.empty((n_cells_row, n_cells_col, n_bins))
         totals = np.empty(n_bins, dtype=np.float32)
         scratch = np.empty(1, dtype=out.dtype)
         for n in range(k * N // n_chunks, (k + 1) * N // n_chunks):
-            _one_image(
-                images[n],
-                one,
-                int_pixels,
-                transform_sqrt,
-                c_row,
-                c_col,
-                b_row,
-                b_col,
-                norm,
-                edges,
-                cos_e,
-                sin_e,
-                v,
-                hist,
-                totals,
-                scratch,
-                out[n],
-            )
+            _one_image(images[n], one, int_pixels, transform_sqrt, cell, block, bins, v, hist, totals, scratch, out[n])
 
 
 @njit(**EXACT_PARALLEL_OPTIONS)
-def hog_image_kernel(
-    image, one, int_pixels, transform_sqrt, c_row, c_col, b_row, b_col, norm, edges, cos_e, sin_e, out
-):
+def hog_image_kernel(image, one, int_pixels, transform_sqrt, cell, block, bins, out):
     """One image, parallel inside it: rows of cells, then rows of blocks."""
     H, W, C = image.shape
-    n_bins = edges.shape[0] - 1
-    n_cells_row, n_cells_col = H // c_row, W // c_col
+    n_bins = bins.shape[1] - 1
+    n_cells_row, n_cells_col = H // cell[0], W // cell[1]
     hist = np.empty((n_cells_row, n_cells_col, n_bins))
     if transform_sqrt:
         v = np.empty((H, W, C), dtype=out.dtype)
@@ -231,14 +195,14 @@ def hog_image_kernel(
         for i in prange(n_cells_row):
             totals = np.empty(n_bins, dtype=np.float32)
             scratch = np.empty(1, dtype=out.dtype)
-            _cell_row(v, one, False, i, c_row, c_col, edges, cos_e, sin_e, scratch, totals, hist)
+            _cell_row(v, one, False, i, cell, bins, scratch, totals, hist)
     else:
         for i in prange(n_cells_row):
             totals = np.empty(n_bins, dtype=np.float32)
             scratch = np.empty(1, dtype=out.dtype)
-            _cell_row(image, one, int_pixels, i, c_row, c_col, edges, cos_e, sin_e, scratch, totals, hist)
+            _cell_row(image, one, int_pixels, i, cell, bins, scratch, totals, hist)
     for i in prange(out.shape[0]):
-        _block_row(hist, i, b_row, b_col, norm, out)
+        _block_row(hist, i, block, out)
 
 
 def hog_batch(images, orientations, pixels_per_cell, cells_per_block, block_norm, transform_sqrt):
@@ -250,18 +214,9 @@ def hog_batch(images, orientations, pixels_per_cell, cells_per_block, block_norm
     out = np.empty((N, n_blocks_row, n_blocks_col, b_row, b_col, orientations), dtype=dtype)
     edges = bin_edges(orientations)
     radians = np.deg2rad(edges)
-    args = (
-        dtype(1),
-        images.dtype == np.uint8,
-        bool(transform_sqrt),
-        c_row,
-        c_col,
-        b_row,
-        b_col,
-        NORMS.index(block_norm),
-        edges,
-    )
-    args += (np.cos(radians), np.sin(radians))
+    bins = np.stack([edges, np.cos(radians), np.sin(radians)])
+    cell, block = (c_row, c_col), (b_row, b_col, NORMS.index(block_norm))
+    args = (dtype(1), images.dtype == np.uint8, bool(transform_sqrt), cell, block, bins)
     if N == 1:
         hog_image_kernel(images[0], *args, out[0])
     else:
