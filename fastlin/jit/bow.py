@@ -71,7 +71,7 @@ def _integral(image, sums, squares):
 @njit(**JIT_OPTIONS)
 def _describe_exact_sums(image, r0, c0, p, sums, squares, out):
     """:func:`_describe` for integer pixels, with the mean and norm from the tables."""
-    C = image.shape[2]
+    H, W, C = image.shape
     n = p * p * C
     r1, c1 = r0 + p, c0 + p
     total = sums[r1, c1] - sums[r0, c1] - sums[r1, c0] + sums[r0, c0]
@@ -79,12 +79,13 @@ def _describe_exact_sums(image, r0, c0, p, sums, squares, out):
     mean = total / n
     norm_sq = total_sq - total * mean  # sum((x - mean)^2), exact up to the last rounding
     scale = 1.0 / np.sqrt(norm_sq) if norm_sq > 0.0 else 0.0
-    t = 0
+    flat = image.reshape(-1)
+    width = p * C  # a patch row is contiguous in the image: one loop over it vectorizes
     for r in range(p):
-        for c in range(p):
-            for ch in range(C):
-                out[t] = (np.float64(image[r0 + r, c0 + c, ch]) - mean) * scale
-                t += 1
+        src = ((r0 + r) * W + c0) * C
+        dst = r * width
+        for t in range(width):
+            out[dst + t] = (np.float64(flat[src + t]) - mean) * scale
 
 
 @njit(**JIT_OPTIONS)
