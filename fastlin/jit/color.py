@@ -67,10 +67,12 @@ def _count_rows(image, r0, r1, scale, table, edges, values, counts):
 
 
 @njit(**EXACT_PARALLEL_OPTIONS)
-def count_images_kernel(images, scale, table, edges, counts):
-    for k in prange(images.shape[0]):
+def count_images_kernel(images, scale, table, edges, n_chunks, counts):
+    N = images.shape[0]
+    for k in prange(n_chunks):
         values = np.empty(images.shape[2], dtype=table.dtype)
-        _count_rows(images[k], 0, images.shape[1], scale, table, edges, values, counts[k])
+        for n in range(k * N // n_chunks, (k + 1) * N // n_chunks):
+            _count_rows(images[n], 0, images.shape[1], scale, table, edges, values, counts[n])
 
 
 @njit(**EXACT_PARALLEL_OPTIONS)
@@ -93,6 +95,8 @@ def color_histogram_hsv_batch(images, nbin, xmin, xmax, normalized):
     if images.shape[0] == 1:
         count_image_kernel(images[0], scale, table, edges, min(images.shape[1], 64), counts[0])
     else:
-        count_images_kernel(images, scale, table, edges, counts)
+        from fastlin._config import max_threads
+
+        count_images_kernel(images, scale, table, edges, min(images.shape[0], 8 * max_threads()), counts)
     counts = counts[:, :nbin].astype(np.float64)
     return histogram_from_counts(counts, edges, normalized)
