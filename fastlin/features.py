@@ -10,7 +10,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from fastlin import _tiers
-from fastlin._config import numba_threads
+from fastlin._config import tier_threads
 from fastlin._validation import (
     as_image_batch,
     check_choice,
@@ -25,9 +25,7 @@ from fastlin.naive.hog import NORMS
 
 def _run(topic: str, name: str, impl: str, n_threads: int | None, *args):
     fn = _tiers.get(topic, name, impl)
-    if impl != "jit":
-        return fn(*args)
-    with numba_threads(n_threads):
+    with tier_threads(impl, n_threads):
         return fn(*args)
 
 

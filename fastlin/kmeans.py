@@ -6,7 +6,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from fastlin import _tiers
-from fastlin._config import numba_threads
+from fastlin._config import tier_threads
 from fastlin._validation import (
     as_float_array,
     check_finite,
@@ -117,7 +117,7 @@ def kmeans(
     step = _tiers.get("kmeans", "lloyd_step", impl)
     closer = _tiers.get("kmeans", "closer", impl)
     potentials = _tiers.get("kmeans", "potentials", impl)
-    with numba_threads(n_threads if impl == "jit" else None):
+    with tier_threads(impl, n_threads):
         if isinstance(init, str) and init == "k-means++":
             centers = _kmeans_plus_plus(X, k, rng, closer, potentials)
         elif isinstance(init, str) and init == "random":

@@ -8,7 +8,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from fastlin import _tiers
-from fastlin._config import numba_threads
+from fastlin._config import tier_threads
 from fastlin._validation import (
     as_float_array,
     check_finite,
@@ -69,10 +69,7 @@ def _loss(kind, W, X, y, reg, delta, penalty, l1_ratio, sample_weight, impl, n_t
     n_threads = check_n_threads(n_threads)
     reg, l1_ratio = _check_penalty(reg, penalty, l1_ratio)
     p = prepare(W, X, y, sample_weight)
-    if impl == "jit":
-        with numba_threads(n_threads):
-            loss, dW = data_loss_grad(kind, p, delta, impl)
-    else:
+    with tier_threads(impl, n_threads):
         loss, dW = data_loss_grad(kind, p, delta, impl)
     reg_value, reg_grad = penalty_value_grad(p.W, reg, penalty, l1_ratio)
     dW = dW.astype(p.out_dtype, copy=False)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from fastlin import _tiers
-from fastlin._config import numba_threads
+from fastlin._config import tier_threads
 from fastlin._validation import check_choice, check_int, check_scalar
 from fastlin.regularizers import penalty_value_grad
 
@@ -200,7 +200,8 @@ def sgd(
 
     Batches: X's rows are shuffled once per epoch (an index permutation, X itself is never
     copied) and consecutive slices of ``batch_size`` indices form the batches, so each epoch
-    sees every sample once; the jit kernel gathers the rows block by block inside the cache.
+    sees every sample once; the jit kernel reads a batch's rows in place through their
+    indices (CS231n's loop copies ``X[idx]`` every step instead).
     ``batch_size=None`` is full-batch gradient descent. The update is classical momentum:
     ``v = momentum * v - lr * grad; W += v``. The intercept is not regularized.
 
@@ -218,7 +219,8 @@ def sgd(
     cursor = N
     progress = _Progress(num_iters, verbose)
     full_weights = np.full(N, 1.0 / N) if sw is None else sw / sw.sum()
-    with numba_threads(n_threads if impl == "jit" else None):
+    equal_weights = None if full else np.full(batch_size, 1.0 / batch_size)
+    with tier_threads(impl, n_threads):
         for it in range(num_iters):
             if full:
                 rows, yb, wb = None, y, full_weights
@@ -230,7 +232,7 @@ def sgd(
                 cursor += batch_size
                 yb = y[rows]
                 if sw is None:
-                    wb = np.full(batch_size, 1.0 / batch_size)
+                    wb = equal_weights
                 else:
                     total = sw[rows].sum()
                     wb = sw[rows] / total if total > 0 else np.zeros(batch_size)
