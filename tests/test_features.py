@@ -150,9 +150,10 @@ def test_color_histogram_ties_grays_and_unit_range():
     # ties between channels (matplotlib: blue wins, then green), gray pixels, xmax = 1
     values = np.array([0, 85, 170, 255], dtype=np.uint8)
     grid = np.stack(np.meshgrid(values, values, values, indexing="ij"), axis=-1).reshape(8, 8, 3)
-    ref = cs231n_color_histogram_hsv(grid)
-    for impl in IMPLS:
-        np.testing.assert_array_equal(fastlin.color_histogram_hsv(grid, impl=impl), ref)
+    for nbin in (10, 6, 12):  # hues at multiples of 42.5 fall exactly on some of these edges
+        ref = cs231n_color_histogram_hsv(grid, nbin=nbin)
+        for impl in IMPLS:
+            np.testing.assert_array_equal(fastlin.color_histogram_hsv(grid, nbin=nbin, impl=impl), ref)
     unit = grid / 255.0
     np.testing.assert_array_equal(fastlin.color_histogram_hsv(unit, xmax=1), cs231n_color_histogram_hsv(unit, xmax=1))
     assert fastlin.color_histogram_hsv(grid).sum() == pytest.approx(1.0)

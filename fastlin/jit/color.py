@@ -58,11 +58,11 @@ def _count_rows(image, r0, r1, scale, table, edges, values, counts):
             if value < lo or value > hi:
                 counts[n] += 1  # outside every bin
                 continue
-            i = min(int((value - lo) * guess), n - 1)  # a guess, corrected by the exact edges
-            while i > 0 and value < edges[i]:
-                i -= 1
-            while i < n - 1 and value >= edges[i + 1]:
-                i += 1
+            # The guess from equal widths is off by one bin at most (only for a value within
+            # rounding of an edge of np.linspace's edges); the exact edges correct it.
+            i = min(int((value - lo) * guess), n - 1)
+            i -= value < edges[i]
+            i += (i < n - 1) & (value >= edges[i + 1])
             counts[i] += 1
 
 
