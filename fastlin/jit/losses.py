@@ -59,24 +59,28 @@ def _svm_rows(S, n_rows, y, weights, start, delta, G):
 
 @njit(**JIT_OPTIONS)
 def _softmax_rows(S, n_rows, y, weights, start, G):
-    """Cross-entropy of a block's rows and its dL/dscores; returns (loss, all scores finite)."""
+    """Cross-entropy of a block's rows and its dL/dscores; returns (loss, all scores finite).
+
+    The exponentials run in S's dtype (float32 data takes the cheaper ``expf``: 10% of the
+    softmax at C = 100), their sum and the loss in float64.
+    """
     C = S.shape[1]
     loss = 0.0
     finite = True
     for r in range(n_rows):
         yi = y[start + r]
         wi = weights[start + r]
-        top = np.float64(S[r, 0])
+        top = S[r, 0]
         for j in range(C):
-            s = np.float64(S[r, j])
+            s = S[r, j]
             finite &= np.isfinite(s)
             top = max(top, s)
         total = 0.0
         for j in range(C):
-            e = np.exp(np.float64(S[r, j]) - top)
+            e = np.exp(S[r, j] - top)  # <= 1: no overflow, whatever the scores
             G[r, j] = e  # unnormalized for now: one exp per score
             total += e
-        loss += wi * (np.log(total) + top - np.float64(S[r, yi]))
+        loss += wi * (np.log(total) + np.float64(top) - np.float64(S[r, yi]))
         scale = wi / total
         for j in range(C):
             G[r, j] *= scale
