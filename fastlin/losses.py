@@ -73,7 +73,8 @@ def _loss(kind, W, X, y, reg, delta, penalty, l1_ratio, sample_weight, impl, n_t
         loss, dW = data_loss_grad(kind, p, delta, impl)
     reg_value, reg_grad = penalty_value_grad(p.W, reg, penalty, l1_ratio)
     dW = dW.astype(p.out_dtype, copy=False)
-    dW += reg_grad
+    if reg_grad is not None:
+        dW += reg_grad
     return float(loss + reg_value), dW
 
 

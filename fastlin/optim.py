@@ -246,7 +246,8 @@ def sgd(
                 )
             history[it] = loss + reg_value
             lr = schedule(state.step)
-            dW += reg_grad
+            if reg_grad is not None:
+                dW += reg_grad
             dW *= lr
             if momentum:
                 state.velocity_W *= momentum

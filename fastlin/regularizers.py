@@ -36,7 +36,8 @@ def regularization(W: np.ndarray, reg: float, penalty: str = "l2", l1_ratio: flo
     """
     W = check_weights(W)
     reg, l1_ratio = _check(reg, penalty, l1_ratio)
-    return penalty_value_grad(W, reg, penalty, l1_ratio)
+    value, grad = penalty_value_grad(W, reg, penalty, l1_ratio)
+    return value, np.zeros_like(W) if grad is None else grad
 
 
 def _check(reg: object, penalty: object, l1_ratio: object) -> tuple[float, float]:
@@ -44,10 +45,13 @@ def _check(reg: object, penalty: object, l1_ratio: object) -> tuple[float, float
     return check_scalar("reg", reg, low=0.0), check_scalar("l1_ratio", l1_ratio, low=0.0, high=1.0)
 
 
-def penalty_value_grad(W: np.ndarray, reg: float, penalty: str, l1_ratio: float) -> tuple[float, np.ndarray]:
-    """:func:`regularization` on validated input (the loss functions and optimizers call it)."""
+def penalty_value_grad(W: np.ndarray, reg: float, penalty: str, l1_ratio: float) -> tuple[float, np.ndarray | None]:
+    """:func:`regularization` on validated input (the loss functions and optimizers call it).
+
+    The gradient is None when ``reg`` is 0, so that callers skip adding zeros.
+    """
     if reg == 0.0:
-        return 0.0, np.zeros_like(W)
+        return 0.0, None
     l2_part = {"l2": 1.0, "l1": 0.0, "elasticnet": 1.0 - l1_ratio}[penalty]
     l1_part = {"l2": 0.0, "l1": 1.0, "elasticnet": l1_ratio}[penalty]
     flat = W.ravel(order="K")  # a view for C- and F-ordered W alike
