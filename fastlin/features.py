@@ -258,8 +258,11 @@ def _batch_form(fn: Callable) -> Callable | None:
     """
     kwargs: dict = {}
     owner = getattr(fn, "__self__", None)
-    if getattr(fn, "__name__", "") == "transform" and type(owner).__name__ == "BagOfVisualWords":
-        return fn  # its transform takes the whole batch
+    if owner is not None and getattr(fn, "__name__", "") == "transform":
+        from fastlin.bow import BagOfVisualWords
+
+        if isinstance(owner, BagOfVisualWords):
+            return fn  # its transform takes the whole batch
     if isinstance(fn, functools.partial) and not fn.args:
         kwargs = dict(fn.keywords)
         fn = fn.func

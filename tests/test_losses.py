@@ -201,3 +201,15 @@ def test_regularization_is_added(kind):
     loss, dW = LOSSES[kind](W, X, y, 0.7, penalty="elasticnet", l1_ratio=0.3)
     assert loss == pytest.approx(base + value, rel=1e-12)
     np.testing.assert_allclose(dW, dbase + grad, rtol=1e-12)
+
+
+def test_X_is_not_copied_or_upcast(kind):
+    import tracemalloc
+
+    W, X, y = make_problem(20000, 200, 10, dtype=np.float32, seed=8)
+    LOSSES[kind](W, X, y)  # compile outside the measurement
+    tracemalloc.start()
+    LOSSES[kind](W, X, y)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert peak < X.nbytes / 4  # NumPy allocations only: no copy of X (16 MB), no float64 X
