@@ -13,31 +13,38 @@ from fastlin.naive.color import histogram_from_counts, working_dtype
 
 
 @njit(**EXACT_OPTIONS)
-def _hues(image, row, scale, table, values):
+def _hues(image, row, scale, table, rgb, values):
     """``values[col]`` = matplotlib's hue of pixel (row, col), times ``scale``.
 
-    Branch-free (selects only), so the loop over a row vectorizes: with branches, random
-    colours mispredicted half the time. ``table[v] = v / scale`` for uint8 images (the same
-    divisions, done 256 times instead of three times a pixel); empty otherwise.
+    Two loops: the first gathers the row's channels, divided by ``scale``, into ``rgb``
+    (``table[v] = v / scale`` for uint8 images: the same divisions, done 256 times instead of
+    three times a pixel; empty otherwise); the second computes the hues with selects only, no
+    branches and no lookups, so it vectorizes (3.2x faster than one fused loop, which did not).
     """
     one = scale / scale  # constants in the working dtype: a float64 literal would promote float32
     two, four, six = one + one, one + one + one + one, (one + one) * (one + one + one)
     zero = one - one
-    lookup = table.shape[0] > 0
-    for col in range(image.shape[1]):
-        if lookup:
-            r = table[np.intp(image[row, col, 0])]
-            g = table[np.intp(image[row, col, 1])]
-            b = table[np.intp(image[row, col, 2])]
-        else:
-            r = image[row, col, 0] / scale
-            g = image[row, col, 1] / scale
-            b = image[row, col, 2] / scale
+    W = image.shape[1]
+    if table.shape[0] > 0:
+        for col in range(W):
+            rgb[0, col] = table[np.intp(image[row, col, 0])]
+            rgb[1, col] = table[np.intp(image[row, col, 1])]
+            rgb[2, col] = table[np.intp(image[row, col, 2])]
+    else:
+        for col in range(W):
+            rgb[0, col] = image[row, col, 0] / scale
+            rgb[1, col] = image[row, col, 1] / scale
+            rgb[2, col] = image[row, col, 2] / scale
+    reds, greens, blues = rgb[0], rgb[1], rgb[2]
+    for col in range(W):
+        r, g, b = reds[col], greens[col], blues[col]
         top = max(r, max(g, b))
         delta = top - min(r, min(g, b))
         # matplotlib's three cases: blue wins ties, then green
-        base = four if b == top else (two if g == top else zero)
-        num = r - g if b == top else (b - r if g == top else g - b)
+        blue_top = b == top
+        green_top = g == top
+        base = four if blue_top else (two if green_top else zero)
+        num = r - g if blue_top else (b - r if green_top else g - b)
         h = base + num / (delta if delta > 0 else one)
         h = h if delta > 0 else zero
         h = h / six  # in [-1/6, 5/6]: Python's h % 1 is h + 1 below 0, +0.0 at -0.0
@@ -46,13 +53,13 @@ def _hues(image, row, scale, table, values):
 
 
 @njit(**EXACT_OPTIONS)
-def _count_rows(image, r0, r1, scale, table, edges, values, counts):
+def _count_rows(image, r0, r1, scale, table, edges, rgb, values, counts):
     """Add the bins of rows [r0, r1) of one (H, W, 3) image to ``counts`` (nbin + 1 slots)."""
     n = edges.shape[0] - 1
     lo, hi = edges[0], edges[n]
     guess = n / (hi - lo)
     for row in range(r0, r1):
-        _hues(image, row, scale, table, values)
+        _hues(image, row, scale, table, rgb, values)
         for col in range(image.shape[1]):
             value = values[col]
             if value < lo or value > hi:
@@ -71,8 +78,9 @@ def count_images_kernel(images, scale, table, edges, n_chunks, counts):
     N = images.shape[0]
     for k in prange(n_chunks):
         values = np.empty(images.shape[2], dtype=table.dtype)
+        rgb = np.empty((3, images.shape[2]), dtype=table.dtype)
         for n in range(k * N // n_chunks, (k + 1) * N // n_chunks):
-            _count_rows(images[n], 0, images.shape[1], scale, table, edges, values, counts[n])
+            _count_rows(images[n], 0, images.shape[1], scale, table, edges, rgb, values, counts[n])
 
 
 @njit(**EXACT_PARALLEL_OPTIONS)
@@ -81,7 +89,8 @@ def count_image_kernel(image, scale, table, edges, n_chunks, counts):
     H = image.shape[0]
     for k in prange(n_chunks):
         values = np.empty(image.shape[1], dtype=table.dtype)
-        _count_rows(image, k * H // n_chunks, (k + 1) * H // n_chunks, scale, table, edges, values, partial[k])
+        rgb = np.empty((3, image.shape[1]), dtype=table.dtype)
+        _count_rows(image, k * H // n_chunks, (k + 1) * H // n_chunks, scale, table, edges, rgb, values, partial[k])
     for k in range(n_chunks):
         counts += partial[k]
 
