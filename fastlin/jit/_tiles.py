@@ -136,3 +136,20 @@ def block_grad(X, rows, start, n_rows, G, dWT):
     for r in range(r4, n_rows):
         for c in range(C):
             axpy_1x1(X, rows, start + r, G, r, dWT, c)
+
+
+@njit(**JIT_OPTIONS)
+def nearest(S, r, sq_norms):
+    """The ``c`` minimizing ``sq_norms[c] - 2 S[r, c]`` (the first on ties).
+
+    With ``S[r, c] = x . v_c`` from :func:`block_scores`, that is the nearest ``v_c`` to
+    ``x`` (``|x - v|^2`` without the ``|x|^2`` all candidates share): k-means assignment and
+    visual-word lookup.
+    """
+    best = 0
+    best_d = sq_norms[0] - 2.0 * S[r, 0]
+    for c in range(1, S.shape[1]):
+        d = sq_norms[c] - 2.0 * S[r, c]
+        if d < best_d:
+            best, best_d = c, d
+    return best

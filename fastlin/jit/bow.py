@@ -11,7 +11,7 @@ import numpy as np
 from numba import njit, prange
 
 from fastlin._config import JIT_OPTIONS, PARALLEL_OPTIONS
-from fastlin.jit._tiles import block_scores
+from fastlin.jit._tiles import block_scores, nearest
 
 BLOCK_ROWS = 16
 
@@ -105,19 +105,12 @@ def _describe_image(image, p, stride, positions, exact_sums, sums, squares, out)
 @njit(**JIT_OPTIONS)
 def _count_nearest(desc, rows, words, w_sq, S, counts):
     """Add one to ``counts[w]`` for each row of ``desc`` whose nearest word is ``w``."""
-    k = words.shape[0]
     n = desc.shape[0]
     for b in range(0, n, BLOCK_ROWS):
         n_rows = min(BLOCK_ROWS, n - b)
         block_scores(desc, rows, b, n_rows, words, S)
         for r in range(n_rows):
-            best = 0
-            best_d = w_sq[0] - 2.0 * S[r, 0]
-            for w in range(1, k):
-                d = w_sq[w] - 2.0 * S[r, w]
-                if d < best_d:
-                    best, best_d = w, d
-            counts[best] += 1
+            counts[nearest(S, r, w_sq)] += 1
 
 
 @njit(**PARALLEL_OPTIONS)

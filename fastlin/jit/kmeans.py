@@ -11,7 +11,7 @@ import numpy as np
 from numba import njit, prange
 
 from fastlin._config import JIT_OPTIONS, PARALLEL_OPTIONS
-from fastlin.jit._tiles import block_scores
+from fastlin.jit._tiles import block_scores, nearest
 
 BLOCK_ROWS = 16
 MIN_CHUNK_ROWS = 1024
@@ -27,12 +27,7 @@ def _chunk(X, rows, centers, c_sq, start, stop, labels, min_sq, sums, counts):
         block_scores(X, rows, b, n_rows, centers, S)
         for r in range(n_rows):
             i = b + r
-            best = 0
-            best_d = c_sq[0] - 2.0 * S[r, 0]
-            for c in range(1, k):
-                d = c_sq[c] - 2.0 * S[r, c]
-                if d < best_d:
-                    best, best_d = c, d
+            best = nearest(S, r, c_sq)
             labels[i] = best
             exact = 0.0
             for j in range(D):
