@@ -1,32 +1,38 @@
 """fastlin: fast, faithful kernels for the classic linear image classifier."""
 
-from fastlin.features import (
-    color_histogram_hsv,
-    color_histogram_hsv_batch,
-    extract_features,
-    hog,
-    hog_batch,
-)
+from fastlin.color import color_histogram_hsv, color_histogram_hsv_batch
+from fastlin.features import extract_features
 from fastlin.gradcheck import grad_check_sparse, numerical_gradient, rel_error
+from fastlin.hog import hog, hog_batch
 from fastlin.kmeans import kmeans
 from fastlin.losses import softmax_loss, svm_loss
 from fastlin.regularizers import regularization
 
-# The estimators are imported on first use: they bring scikit-learn's base classes when it is
-# installed, and that import alone costs more than the rest of fastlin.
-_LAZY = {
+__version__ = "0.1.0"
+
+# Loaded on first use, so that `import fastlin` stays cheap: the estimators bring
+# scikit-learn's base classes (when installed), whose import alone costs more than the rest.
+_LAZY_NAMES = {
     "LinearSVM": "fastlin.classifiers",
     "SoftmaxClassifier": "fastlin.classifiers",
     "BagOfVisualWords": "fastlin.bow",
 }
+#: public submodules reachable as attributes after `import fastlin`
+_LAZY_MODULES = ("bow", "classifiers", "cli", "color", "datasets", "features", "hog", "kmeans", "losses", "optim")
 
 
 def __getattr__(name: str):
-    if name in _LAZY:
-        import importlib
+    import importlib
 
-        return getattr(importlib.import_module(_LAZY[name]), name)
+    if name in _LAZY_NAMES:
+        return getattr(importlib.import_module(_LAZY_NAMES[name]), name)
+    if name in _LAZY_MODULES:
+        return importlib.import_module(f"fastlin.{name}")
     raise AttributeError(f"module 'fastlin' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY_NAMES) | set(_LAZY_MODULES))
 
 
 __all__ = [
@@ -46,4 +52,3 @@ __all__ = [
     "softmax_loss",
     "svm_loss",
 ]
-__version__ = "0.1.0"

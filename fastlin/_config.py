@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import contextmanager
 
 # fastmath without ``nnan``/``ninf``: NaN and inf keep their IEEE meaning, so ``np.isfinite``
 # inside a kernel still works and a NaN cannot be optimized away.
@@ -87,8 +87,3 @@ def numba_threads(n_threads: int | None) -> Iterator[None]:
         numba.set_num_threads(previous)
         if lock is not None:
             lock.release()
-
-
-def tier_threads(impl: str, n_threads: int | None) -> AbstractContextManager:
-    """:func:`numba_threads` for the jit tier; nothing (and no numba import) for the others."""
-    return numba_threads(n_threads) if impl == "jit" else nullcontext()

@@ -1,8 +1,13 @@
-"""Pick a tier's implementation of a topic by name.
+"""The registry: every topic's contract and the three tiers that implement it.
 
-The tier packages mirror each other file for file (``fastlin/<tier>/<topic>.py``, same
-function names and signatures), so one lookup serves every public function. Modules are
-imported on first use: ``import fastlin`` does not import numba.
+The tier packages mirror each other file for file (``fastlin/<tier>/<topic>.py``, the same
+function names and signatures, documented in the naive tier's module), so one table serves
+every public function. This is the only module that reaches into a tier package. Modules
+are imported on first use: ``import fastlin`` does not import numba.
+
+To add an operation: write its contract in ``fastlin/naive/<topic>.py``, implement it in
+``vectorized/`` and ``jit/``, list it in :data:`CONTRACTS`, call it through :func:`run`,
+and give it an entry in ``tests/registry.py`` (which drives the tier tests and the ladder).
 """
 
 from __future__ import annotations
@@ -10,10 +15,33 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 
-from fastlin._validation import check_impl
+#: the tiers, slowest first
+TIERS = ("naive", "vectorized", "jit")
+
+#: topic -> the functions every tier implements for it
+CONTRACTS: dict[str, tuple[str, ...]] = {
+    "losses": ("loss_grad_rows",),
+    "hog": ("hog_batch", "cell_histograms"),
+    "color": ("color_histogram_hsv_batch",),
+    "kmeans": ("lloyd_step", "closer", "potentials"),
+    "bow": ("describe_patches", "encode_patches", "count_nearest_words"),
+}
 
 
 def get(topic: str, name: str, impl: str) -> Callable:
-    """``fastlin.<impl>.<topic>.<name>``, after checking ``impl``."""
-    module = importlib.import_module(f"fastlin.{check_impl(impl)}.{topic}")
-    return getattr(module, name)
+    """``fastlin.<impl>.<topic>.<name>``; ``impl`` has been validated by the caller."""
+    if name not in CONTRACTS[topic]:
+        raise KeyError(f"{name!r} is not part of the {topic!r} contract")
+    return getattr(importlib.import_module(f"fastlin.{impl}.{topic}"), name)
+
+
+def threads(impl: str, n_threads: int | None):
+    """The tier's context for running on ``n_threads`` threads (the jit tier's numba threads)."""
+    return importlib.import_module(f"fastlin.{impl}").threads(n_threads)
+
+
+def run(topic: str, name: str, impl: str, n_threads: int | None, *args):
+    """Call ``name`` of ``topic`` in tier ``impl`` on ``n_threads`` threads."""
+    fn = get(topic, name, impl)
+    with threads(impl, n_threads):
+        return fn(*args)

@@ -10,8 +10,11 @@ import numbers
 
 import numpy as np
 
-IMPLS = ("naive", "vectorized", "jit")
+from fastlin._spec import HOG_NORMS
+from fastlin._tiers import TIERS as IMPLS
+
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+PENALTIES = ("l2", "l1", "elasticnet")
 
 
 def check_impl(impl: object) -> str:
@@ -59,9 +62,23 @@ def check_int(name: str, value: object, *, low: int = 1) -> int:
 
 
 def check_choice(name: str, value: object, choices: tuple) -> str:
-    if value not in choices:
+    # by identity or as equal strings: an array or a number never matches by accident
+    if not any(value is c or (isinstance(value, str) and isinstance(c, str) and value == c) for c in choices):
         raise ValueError(f"{name} must be one of {choices}, got {value!r}")
     return value  # type: ignore[return-value]
+
+
+def check_bool(name: str, value: object) -> bool:
+    """True or False (NumPy's bool too); a string such as "no" is refused, not taken as True."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
+def check_penalty(reg: object, penalty: object, l1_ratio: object) -> tuple[float, float]:
+    """``reg`` >= 0, a known ``penalty`` and ``l1_ratio`` in [0, 1]."""
+    check_choice("penalty", penalty, PENALTIES)
+    return check_scalar("reg", reg, low=0.0), check_scalar("l1_ratio", l1_ratio, low=0.0, high=1.0)
 
 
 #: values checked per np.isfinite call: the boolean temporary stays in cache instead of
@@ -122,23 +139,68 @@ def check_labels(y: object, n_samples: int, n_classes: int) -> np.ndarray:
     return np.ascontiguousarray(arr, dtype=np.intp)
 
 
-def normalized_sample_weight(sample_weight: object, n_samples: int) -> np.ndarray:
-    """Per-sample factors ``w_i / sum(w)`` as float64 (``1 / N`` each when None)."""
+def check_sample_weight(sample_weight: object, n_samples: int) -> np.ndarray | None:
+    """None, or finite non-negative real weights of shape (n_samples,), not all zero, as float64.
+
+    The weights are rescaled by their largest value (which changes no normalized result),
+    so that their sum cannot overflow.
+    """
     if sample_weight is None:
-        return np.full(n_samples, 1.0 / n_samples)
+        return None
     w = np.asarray(sample_weight)
-    if w.ndim != 1 or w.shape[0] != n_samples:
-        raise ValueError(f"sample_weight must have shape ({n_samples},), got {w.shape}")
     if w.dtype.kind not in "biuf":
         raise TypeError(f"sample_weight must hold real numbers, got dtype {w.dtype}")
+    if w.ndim != 1 or w.shape[0] != n_samples:
+        raise ValueError(f"sample_weight must have shape ({n_samples},), got {w.shape}")
     w = w.astype(np.float64)
     check_finite("sample_weight", w)
     if (w < 0).any():
         raise ValueError("sample_weight must be non-negative")
-    total = w.sum()
-    if total <= 0:
+    top = w.max()
+    if top <= 0:
         raise ValueError("sample_weight must not be all zero")
-    return w / total
+    w /= top
+    if w.sum() <= 0:  # pragma: no cover - the largest weight is 1 after the rescaling
+        raise ValueError("sample_weight cannot be normalized")
+    return w
+
+
+def normalized_sample_weight(sample_weight: object, n_samples: int) -> np.ndarray:
+    """Per-sample factors ``w_i / sum(w)`` as float64 (``1 / N`` each when None)."""
+    w = check_sample_weight(sample_weight, n_samples)
+    if w is None:
+        return np.full(n_samples, 1.0 / n_samples)
+    return w / w.sum()
+
+
+def as_features(X: object, name: str = "X") -> np.ndarray:
+    """A feature matrix for the estimators: C-contiguous float32/float64 2-D, finite.
+
+    Object arrays of numbers are converted, as scikit-learn does; sparse matrices and complex
+    values are refused.
+    """
+    if hasattr(X, "toarray"):
+        raise TypeError(f"{name} is a sparse matrix: fastlin's classifiers need a dense array")
+    arr = np.asarray(X)
+    if arr.dtype == object:
+        arr = arr.astype(np.float64)
+    if arr.dtype.kind == "c":
+        raise ValueError(f"Complex data not supported: {name} has dtype {arr.dtype}")
+    if arr.ndim != 2:
+        raise ValueError(
+            f"{name} must be 2-D (n_samples, n_features), got shape {arr.shape}. Reshape your data "
+            "with X.reshape(-1, 1) for a single feature or X.reshape(1, -1) for a single sample."
+        )
+    if arr.shape[1] == 0:
+        raise ValueError(f"{name} has 0 feature(s) (shape={arr.shape}) while a minimum of 1 is required.")
+    if arr.shape[0] == 0:
+        raise ValueError(f"{name} has 0 sample(s) (shape={arr.shape}) while a minimum of 1 is required.")
+    if arr.dtype not in FLOAT_DTYPES:
+        if arr.dtype.kind not in "biuf":
+            raise TypeError(f"{name} must hold real numbers, got dtype {arr.dtype}")
+        arr = arr.astype(np.float64)
+    check_finite(name, arr)
+    return np.ascontiguousarray(arr)
 
 
 def check_pair(name: str, value: object) -> tuple[int, int]:
@@ -193,3 +255,70 @@ def as_image_batch(name: str, images: object, *, batch: bool, channel_axis: int 
     if arr.dtype.kind == "f":
         check_finite(name, arr)
     return np.ascontiguousarray(arr)
+
+
+def check_hog_params(orientations, pixels_per_cell, cells_per_block, block_norm, transform_sqrt) -> tuple:
+    """The HOG parameters as the tiers take them."""
+    orientations = check_int("orientations", orientations, low=1)
+    pixels_per_cell = check_pair("pixels_per_cell", pixels_per_cell)
+    cells_per_block = check_pair("cells_per_block", cells_per_block)
+    block_norm = check_choice("block_norm", block_norm, HOG_NORMS)
+    return orientations, pixels_per_cell, cells_per_block, block_norm, check_bool("transform_sqrt", transform_sqrt)
+
+
+def check_hog_images(images: np.ndarray, params: tuple, name: str) -> None:
+    """Images at least one block large, and non-negative under ``transform_sqrt``.
+
+    The message carries scikit-image's phrase ("image is too small given ...") so code that
+    matches scikit-image's error keeps working.
+    """
+    orientations, (c_row, c_col), (b_row, b_col), _, transform_sqrt = params
+    H, W = images.shape[1:3]
+    if H // c_row < b_row or W // c_col < b_col:
+        raise ValueError(
+            "The input image is too small given the values of pixels_per_cell and cells_per_block: "
+            f"{name} ({H}x{W}) is smaller than one block; pixels_per_cell={(c_row, c_col)} and "
+            f"cells_per_block={(b_row, b_col)} need at least {b_row * c_row} rows and {b_col * c_col} cols"
+        )
+    if transform_sqrt and images.dtype.kind == "f" and (images < 0).any():
+        raise ValueError(f"transform_sqrt needs non-negative pixels; {name} has negative values")
+
+
+def check_hist_params(nbin, xmin, xmax, normalized) -> tuple:
+    """The colour histogram's parameters: ``nbin`` >= 1 and a finite range of positive width."""
+    nbin = check_int("nbin", nbin, low=1)
+    xmin = check_scalar("xmin", xmin)
+    xmax = check_scalar("xmax", xmax, low=0.0, low_open=True)
+    if not xmin < xmax:
+        raise ValueError(f"xmin must be < xmax, got xmin={xmin}, xmax={xmax}")
+    if not np.isfinite(xmax - xmin):
+        raise ValueError(f"the range [xmin, xmax] = [{xmin}, {xmax}] is too wide: its width overflows")
+    return nbin, xmin, xmax, check_bool("normalized", normalized)
+
+
+def check_rgb_images(images: np.ndarray, xmax: float, name: str) -> None:
+    """RGB images, channels last, with values in ``[0, xmax]``."""
+    if images.shape[-1] != 3:
+        raise ValueError(f"{name} must be RGB with 3 channels last, got shape {images.shape[1:]} per image")
+    low, high = images.min(), images.max()
+    if low < 0 or high > xmax:
+        raise ValueError(f"{name} values must be in [0, xmax={xmax}], got [{low}, {high}]")
+
+
+def check_random_state(name: str, value: object) -> np.random.Generator:
+    """A generator from None, a non-negative int seed, or a ``numpy.random.Generator``."""
+    if value is None or isinstance(value, np.random.Generator):
+        return np.random.default_rng(value)
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be None, an int seed or a numpy.random.Generator, got {value!r}")
+    if value < 0:
+        raise ValueError(f"{name} must be a non-negative int seed, got {value}")
+    return np.random.default_rng(int(value))
+
+
+def check_real_array(name: str, a: object) -> np.ndarray:
+    """An array of real numbers (complex and object values refused, not silently cast)."""
+    arr = np.asarray(a)
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must hold real numbers, got dtype {arr.dtype}")
+    return arr

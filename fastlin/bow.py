@@ -5,9 +5,17 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from fastlin._config import max_threads, numba_threads
+from fastlin import _tiers
 from fastlin._sklearn import BaseEstimator, NotFittedError, TransformerMixin
-from fastlin._validation import as_image_batch, check_choice, check_int, check_n_threads
+from fastlin._validation import (
+    as_image_batch,
+    check_choice,
+    check_impl,
+    check_int,
+    check_n_threads,
+    check_random_state,
+)
+from fastlin.hog import hog_batch
 from fastlin.kmeans import kmeans
 
 DESCRIPTORS = ("patch", "hog")
@@ -40,6 +48,8 @@ class BagOfVisualWords(TransformerMixin, BaseEstimator):
         Patches sampled per image for fitting; None uses them all.
     random_state : int, optional
         Seeds the sampling and k-means: a fixed seed gives the same codebook.
+    impl : {"jit", "vectorized", "naive"}, default "jit"
+        Tier of the descriptor, encoding and k-means kernels.
     n_threads : int, optional
         Threads of the kernels; None uses every core.
 
@@ -61,6 +71,7 @@ class BagOfVisualWords(TransformerMixin, BaseEstimator):
         normalize: str | None = "l1",
         max_patches: int | None = None,
         random_state: int | None = None,
+        impl: str = "jit",
         n_threads: int | None = None,
     ):
         self.n_words = n_words
@@ -70,6 +81,7 @@ class BagOfVisualWords(TransformerMixin, BaseEstimator):
         self.normalize = normalize
         self.max_patches = max_patches
         self.random_state = random_state
+        self.impl = impl
         self.n_threads = n_threads
 
     def _check_params(self):
@@ -80,6 +92,7 @@ class BagOfVisualWords(TransformerMixin, BaseEstimator):
         check_choice("normalize", self.normalize, NORMALIZE)
         if self.max_patches is not None:
             check_int("max_patches", self.max_patches, low=1)
+        check_impl(self.impl)
         return check_n_threads(self.n_threads)
 
     def _images(self, images: ArrayLike) -> np.ndarray:
@@ -95,18 +108,12 @@ class BagOfVisualWords(TransformerMixin, BaseEstimator):
         p, s = self.patch_size, self.stride
         return (shape[1] - p) // s + 1, (shape[2] - p) // s + 1
 
-    def _descriptors(self, batch: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    def _descriptors(self, batch: np.ndarray, positions: np.ndarray, n_threads: int | None) -> np.ndarray:
         """(N, m, size) float32 descriptors of the patches ``positions[n]`` of each image."""
         p, s = self.patch_size, self.stride
         if self.descriptor == "patch":
-            from fastlin.jit.bow import describe_patches_kernel
-
-            out = np.empty((batch.shape[0], positions.shape[1], p * p * batch.shape[3]), dtype=np.float32)
-            describe_patches_kernel(batch, p, s, positions, batch.dtype == np.uint8, out)
-            return out
+            return _tiers.run("bow", "describe_patches", self.impl, n_threads, batch, p, s, positions)
         from numpy.lib.stride_tricks import sliding_window_view
-
-        from fastlin.features import hog_batch
 
         n_cols = self._grid(batch.shape)[1]
         windows = sliding_window_view(batch, (p, p), axis=(1, 2))  # N, H', W', C, p, p
@@ -120,7 +127,8 @@ class BagOfVisualWords(TransformerMixin, BaseEstimator):
             pixels_per_cell=(half, half),
             cells_per_block=(2, 2),
             channel_axis=-1,
-            n_threads=self.n_threads,
+            impl=self.impl,
+            n_threads=n_threads,
         )
         return np.ascontiguousarray(desc.reshape(batch.shape[0], positions.shape[1], -1), dtype=np.float32)
 
@@ -128,7 +136,7 @@ class BagOfVisualWords(TransformerMixin, BaseEstimator):
         """Learn the codebook from the patches of ``images`` (N, H, W) or (N, H, W, 3)."""
         n_threads = self._check_params()
         batch = self._images(images)
-        rng = np.random.default_rng(self.random_state)
+        rng = check_random_state("random_state", self.random_state)
         n_pos = int(np.prod(self._grid(batch.shape)))
         N = batch.shape[0]
         if self.max_patches is None or self.max_patches >= n_pos:
@@ -136,13 +144,14 @@ class BagOfVisualWords(TransformerMixin, BaseEstimator):
         else:
             positions = np.argsort(rng.random((N, n_pos)), axis=1)[:, : self.max_patches]
         positions = np.ascontiguousarray(positions, dtype=np.int64)
-        with numba_threads(n_threads):
-            desc = self._descriptors(batch, positions)
+        desc = self._descriptors(batch, positions, n_threads)
         points = desc.reshape(-1, desc.shape[2])
         if self.n_words > points.shape[0]:
             raise ValueError(f"n_words={self.n_words} is more than the {points.shape[0]} patches to learn from")
         seed = int(rng.integers(2**31))
-        self.words_, _, self.inertia_ = kmeans(points, self.n_words, random_state=seed, n_threads=n_threads)
+        self.words_, _, self.inertia_ = kmeans(
+            points, self.n_words, random_state=seed, impl=self.impl, n_threads=n_threads
+        )
         self.image_shape_ = batch.shape[1:]
         return self
 
@@ -161,24 +170,21 @@ class BagOfVisualWords(TransformerMixin, BaseEstimator):
                 f"{self.image_shape_}"
             )
         words = np.ascontiguousarray(self.words_, dtype=np.float32)
-        w_sq = np.einsum("ij,ij->i", words, words, dtype=np.float64)
-        counts = np.zeros((batch.shape[0], len(words)), dtype=np.int64)
-        with numba_threads(n_threads):
-            if self.descriptor == "patch":
-                from fastlin.jit.bow import encode_patches_kernel
-
-                n_chunks = min(batch.shape[0], 8 * max_threads())
-                exact = batch.dtype == np.uint8
-                encode_patches_kernel(batch, self.patch_size, self.stride, exact, words, w_sq, n_chunks, counts)
-            else:
-                from fastlin.jit.bow import encode_descriptors_kernel
-
-                n_pos = int(np.prod(self._grid(batch.shape)))
-                positions = np.ascontiguousarray(np.broadcast_to(np.arange(n_pos), (batch.shape[0], n_pos)))
-                encode_descriptors_kernel(self._descriptors(batch, positions), words, w_sq, counts)
+        if self.descriptor == "patch":
+            counts = _tiers.run(
+                "bow", "encode_patches", self.impl, n_threads, batch, self.patch_size, self.stride, words
+            )
+        else:
+            n_pos = int(np.prod(self._grid(batch.shape)))
+            positions = np.ascontiguousarray(np.broadcast_to(np.arange(n_pos), (batch.shape[0], n_pos)))
+            desc = self._descriptors(batch, positions, n_threads)
+            counts = _tiers.run("bow", "count_nearest_words", self.impl, n_threads, desc, words)
         hist = counts.astype(np.float64)
         if self.normalize == "l1":
             hist /= np.maximum(hist.sum(axis=1, keepdims=True), 1.0)
         elif self.normalize == "l2":
             hist /= np.maximum(np.sqrt((hist**2).sum(axis=1, keepdims=True)), 1e-300)
         return hist[0] if single else hist
+
+
+BagOfVisualWords.transform.takes_batch = True  # the protocol of fastlin.extract_features

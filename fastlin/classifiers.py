@@ -16,45 +16,17 @@ from numpy.typing import ArrayLike
 
 from fastlin._sklearn import BaseEstimator, ClassifierMixin, DataConversionWarning, NotFittedError
 from fastlin._validation import (
-    FLOAT_DTYPES,
+    PENALTIES,
+    as_features,
+    check_bool,
     check_choice,
-    check_finite,
     check_impl,
     check_int,
     check_n_threads,
+    check_sample_weight,
     check_scalar,
 )
-from fastlin.optim import SCHEDULES, make_schedule, new_state, sgd
-from fastlin.regularizers import PENALTIES
-
-
-def _as_features(X: ArrayLike, name: str = "X") -> np.ndarray:
-    """X as a C-contiguous float32/float64 2-D array of finite values.
-
-    Object arrays of numbers are converted, as scikit-learn does.
-    """
-    if hasattr(X, "toarray"):
-        raise TypeError(f"{name} is a sparse matrix: fastlin's classifiers need a dense array")
-    arr = np.asarray(X)
-    if arr.dtype == object:
-        arr = arr.astype(np.float64)
-    if arr.dtype.kind == "c":
-        raise ValueError(f"Complex data not supported: {name} has dtype {arr.dtype}")
-    if arr.ndim != 2:
-        raise ValueError(
-            f"{name} must be 2-D (n_samples, n_features), got shape {arr.shape}. Reshape your data "
-            "with X.reshape(-1, 1) for a single feature or X.reshape(1, -1) for a single sample."
-        )
-    if arr.shape[1] == 0:
-        raise ValueError(f"{name} has 0 feature(s) (shape={arr.shape}) while a minimum of 1 is required.")
-    if arr.shape[0] == 0:
-        raise ValueError(f"{name} has 0 sample(s) (shape={arr.shape}) while a minimum of 1 is required.")
-    if arr.dtype not in FLOAT_DTYPES:
-        if arr.dtype.kind not in "biuf":
-            raise TypeError(f"{name} must hold real numbers, got dtype {arr.dtype}")
-        arr = arr.astype(np.float64)
-    check_finite(name, arr)
-    return np.ascontiguousarray(arr)
+from fastlin.optim import MAX_ITERS, SCHEDULES, _sgd, make_schedule, new_state
 
 
 class _LinearClassifier(ClassifierMixin, BaseEstimator):
@@ -63,6 +35,8 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
     def _check_params(self) -> dict:
         """Every hyper-parameter checked; returns them as the optimizer takes them."""
         check_impl(self.impl)
+        if check_int("num_iters", self.num_iters, low=1) > MAX_ITERS:
+            raise ValueError(f"num_iters must be <= {MAX_ITERS}, got {self.num_iters}")
         batch_size = None if self.batch_size is None else check_int("batch_size", self.batch_size, low=1)
         if not callable(self.schedule):
             check_choice("schedule", self.schedule, SCHEDULES)
@@ -75,6 +49,8 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
             num_iters=check_int("num_iters", self.num_iters, low=1),
             momentum=check_scalar("momentum", self.momentum, low=0.0, high=1.0),
             batch_size=batch_size,
+            fit_intercept=check_bool("fit_intercept", self.fit_intercept),
+            verbose=check_bool("verbose", self.verbose),
             n_threads=check_n_threads(self.n_threads),
         )
 
@@ -119,14 +95,7 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
 
     def _train(self, X, y_idx, sample_weight, num_iters, params, rng) -> None:
         schedule = make_schedule(self.schedule, params["learning_rate"], params["num_iters"])
-        if sample_weight is not None:
-            sample_weight = np.asarray(sample_weight, dtype=np.float64)
-            if sample_weight.shape != (X.shape[0],):
-                raise ValueError(f"sample_weight must have shape ({X.shape[0]},), got {sample_weight.shape}")
-            check_finite("sample_weight", sample_weight)
-            if (sample_weight < 0).any() or sample_weight.sum() <= 0:
-                raise ValueError("sample_weight must be non-negative and not all zero")
-        history = sgd(
+        history = _sgd(
             self._kind,
             X,
             y_idx,
@@ -139,12 +108,12 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
             l1_ratio=params["l1_ratio"],
             delta=params["delta"],
             momentum=params["momentum"],
-            fit_intercept=bool(self.fit_intercept),
+            fit_intercept=params["fit_intercept"],
             sample_weight=sample_weight,
             rng=rng,
             impl=self.impl,
             n_threads=params["n_threads"],
-            verbose=bool(self.verbose),
+            verbose=params["verbose"],
         )
         self.loss_history_ = np.concatenate([self.loss_history_, history])
         self.coef_ = self._state.W
@@ -166,10 +135,11 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
         self
         """
         params = self._check_params()
-        X = _as_features(X)
+        X = as_features(X)
         for attr in ("coef_", "classes_"):
             self.__dict__.pop(attr, None)
         y_idx = self._labels(y, X.shape[0])
+        sample_weight = check_sample_weight(sample_weight, X.shape[0])
         rng = np.random.default_rng(self.random_state)
         self._init_state(X.shape[1], X.dtype, rng)
         self._rng = rng
@@ -183,7 +153,7 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
         training the same weights, with the learning-rate schedule continuing.
         """
         params = self._check_params()
-        X = _as_features(X)
+        X = as_features(X)
         first = not hasattr(self, "coef_")
         if not first and X.shape[1] != self.n_features_in_:
             raise ValueError(
@@ -193,6 +163,7 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
         if not first and classes is not None and not np.array_equal(np.unique(classes), self.classes_):
             raise ValueError("classes differ from those of the first partial_fit")
         y_idx = self._labels(y, X.shape[0], classes if first else None)
+        sample_weight = check_sample_weight(sample_weight, X.shape[0])
         if first:
             self._rng = np.random.default_rng(self.random_state)
             self._init_state(X.shape[1], X.dtype, self._rng)
@@ -208,7 +179,7 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
 
     def _scores(self, X: ArrayLike) -> np.ndarray:
         self._check_fitted()
-        X = _as_features(X)
+        X = as_features(X)
         if X.shape[1] != self.n_features_in_:
             raise ValueError(
                 f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "

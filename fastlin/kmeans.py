@@ -6,15 +6,41 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from fastlin import _tiers
-from fastlin._config import tier_threads
 from fastlin._validation import (
     as_float_array,
     check_finite,
     check_impl,
     check_int,
     check_n_threads,
+    check_random_state,
+    check_real_array,
     check_scalar,
 )
+
+#: rows per step of the streaming column variance: its temporaries stay this small
+VARIANCE_ROWS = 4096
+
+
+def _mean_column_variance(X: np.ndarray) -> float:
+    """``mean(var(X, axis=0))`` in one streaming pass (Chan's pairwise update), float64.
+
+    ``np.var(X, axis=0)`` materializes ``X - mean``, a temporary as large as X.
+    """
+    n = 0
+    mean = np.zeros(X.shape[1])
+    m2 = np.zeros(X.shape[1])
+    for start in range(0, X.shape[0], VARIANCE_ROWS):
+        block = X[start : start + VARIANCE_ROWS].astype(np.float64)
+        nb = block.shape[0]
+        mb = block.mean(axis=0)
+        block -= mb
+        m2b = np.einsum("ij,ij->j", block, block)
+        delta = mb - mean
+        total = n + nb
+        mean += delta * (nb / total)
+        m2 += m2b + delta * delta * (n * nb / total)
+        n = total
+    return float(np.mean(m2 / n))
 
 
 def _kmeans_plus_plus(X, k, rng, closer, potentials):
@@ -85,7 +111,7 @@ def kmeans(
         Stop when the centers move by less than ``tol`` times the mean variance of X's
         columns (summed squared shift, scikit-learn's criterion); 0 runs ``max_iter``
         iterations unless the labels stop changing.
-    random_state : int, optional
+    random_state : int or numpy.random.Generator, optional
     impl : {"jit", "vectorized", "naive"}, default "jit"
         Tier of the assignment and update steps.
     n_threads : int, optional
@@ -111,34 +137,45 @@ def kmeans(
         raise ValueError(f"n_clusters={k} is more than the {N} points of X")
     max_iter = check_int("max_iter", max_iter, low=1)
     tol = check_scalar("tol", tol, low=0.0)
-    check_impl(impl)
+    impl = check_impl(impl)
     n_threads = check_n_threads(n_threads)
-    rng = np.random.default_rng(random_state)
-    step = _tiers.get("kmeans", "lloyd_step", impl)
-    closer = _tiers.get("kmeans", "closer", impl)
-    potentials = _tiers.get("kmeans", "potentials", impl)
-    with tier_threads(impl, n_threads):
-        if isinstance(init, str) and init == "k-means++":
-            centers = _kmeans_plus_plus(X, k, rng, closer, potentials)
-        elif isinstance(init, str) and init == "random":
-            centers = X[rng.choice(N, k, replace=False)].copy()
-        elif isinstance(init, str):
+    rng = check_random_state("random_state", random_state)
+    given = None
+    if isinstance(init, str):
+        if init not in ("k-means++", "random"):
             raise ValueError(f"init must be 'k-means++', 'random' or an array, got {init!r}")
+    else:
+        given = check_real_array("init", init).astype(X.dtype)
+        if given.shape != (k, D):
+            raise ValueError(f"init has shape {given.shape}; expected (n_clusters, D) = {(k, D)}")
+        check_finite("init", given)
+    with _tiers.threads(impl, n_threads):
+        if given is not None:
+            centers = given
+        elif init == "k-means++":
+            closer = _tiers.get("kmeans", "closer", impl)
+            centers = _kmeans_plus_plus(X, k, rng, closer, _tiers.get("kmeans", "potentials", impl))
         else:
-            centers = np.array(init, dtype=X.dtype)
-            if centers.shape != (k, D):
-                raise ValueError(f"init has shape {centers.shape}; expected (n_clusters, D) = {(k, D)}")
-            check_finite("init", centers)
-        threshold = tol * float(np.mean(np.var(X, axis=0)))
-        labels = None
-        for _ in range(max_iter):
-            new_labels, min_sq, sums, counts = step(X, centers)
-            new_centers = (sums / np.maximum(counts, 1)[:, None]).astype(X.dtype)
-            reseeded = _reseed_empty(new_centers, counts, X, min_sq)
-            shift = float(((new_centers.astype(np.float64) - centers) ** 2).sum())
-            same = labels is not None and np.array_equal(labels, new_labels)
-            centers, labels = new_centers, new_labels
-            if not reseeded and (same or shift <= threshold):
-                break
-        labels, min_sq, _, _ = step(X, centers)  # labels and inertia of the final centers
+            centers = X[rng.choice(N, k, replace=False)].copy()
+        threshold = tol * _mean_column_variance(X) if tol > 0 else 0.0
+        return _lloyd(X, centers, max_iter, threshold, _tiers.get("kmeans", "lloyd_step", impl))
+
+
+def _lloyd(X, centers, max_iter, threshold, step):
+    """Lloyd iterations from ``centers``, then the labels and inertia of the final centers.
+
+    They stop when the labels stop changing, when the centers move by at most ``threshold``
+    (summed squared shift), or after ``max_iter``.
+    """
+    labels = None
+    for _ in range(max_iter):
+        new_labels, min_sq, sums, counts = step(X, centers)
+        new_centers = (sums / np.maximum(counts, 1)[:, None]).astype(X.dtype)
+        reseeded = _reseed_empty(new_centers, counts, X, min_sq)
+        shift = float(((new_centers.astype(np.float64) - centers) ** 2).sum())
+        same = labels is not None and np.array_equal(labels, new_labels)
+        centers, labels = new_centers, new_labels
+        if not reseeded and (same or shift <= threshold):
+            break
+    labels, min_sq, _, _ = step(X, centers)  # labels and inertia of the final centers
     return centers, labels, float(min_sq.sum())

@@ -8,33 +8,34 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from fastlin import _tiers
-from fastlin._config import tier_threads
 from fastlin._validation import (
     as_float_array,
     check_finite,
     check_impl,
     check_labels,
     check_n_threads,
+    check_penalty,
     check_scalar,
     check_weights,
     normalized_sample_weight,
 )
-from fastlin.regularizers import _check as _check_penalty
 from fastlin.regularizers import penalty_value_grad
+
+KINDS = ("svm", "softmax")
 
 
 @dataclass(frozen=True)
 class LossProblem:
     """Validated inputs of a loss call, ready for any tier's kernel."""
 
-    W: np.ndarray  # (D, C) in X's dtype (the caller's W may be another float dtype)
+    WT: np.ndarray  # (C, D) C-contiguous in X's dtype: W transposed, the kernels' layout
     X: np.ndarray  # (N, D) C-contiguous float32/float64
     y: np.ndarray  # (N,) intp in [0, C)
     weights: np.ndarray  # (N,) float64, w_i / sum(w)
-    out_dtype: np.dtype  # the dtype of the caller's W, for dW
+    W: np.ndarray  # the caller's W, validated (for the penalty and dW's dtype)
 
 
-def prepare(W: ArrayLike, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None) -> LossProblem:
+def _prepare(W: ArrayLike, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None) -> LossProblem:
     """Check shapes, dtypes, labels and weights; no pass over X's values here."""
     W = check_weights(W)
     X = as_float_array("X", X, ndim=2)
@@ -42,37 +43,36 @@ def prepare(W: ArrayLike, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike |
         raise ValueError(f"X has {X.shape[1]} columns but W has {W.shape[0]} rows; they must match (X @ W)")
     y = check_labels(y, X.shape[0], W.shape[1])
     weights = normalized_sample_weight(sample_weight, X.shape[0])
-    return LossProblem(W.astype(X.dtype, copy=False), X, y, weights, W.dtype)
+    return LossProblem(np.ascontiguousarray(W.T, dtype=X.dtype), X, y, weights, W)
 
 
-def data_loss_grad(kind: str, p: LossProblem, delta: float, impl: str) -> tuple[float, np.ndarray]:
-    """Data loss and gradient of a validated problem with one tier (no regularization).
+def loss_grad_rows(kind, X, rows, WT, bias, y, weights, delta, impl, n_threads):
+    """Data loss, dWT (C, D) and db of the batch ``X[rows]`` with one tier, on validated input.
 
-    The naive and vectorized tiers check X for NaN/inf first. The jit kernel does not spend a
-    second pass over X on it: a NaN or inf in X always makes a score non-finite, which the
-    kernel reports, and the same check then names the cause.
+    The entry of the loss functions and of :func:`fastlin.optim.sgd`; the arguments are those
+    of the tiers' ``loss_grad_rows`` contract (see :mod:`fastlin.naive.losses`). A
+    non-finite score (the tiers report it as a NaN loss) is traced to its cause: NaN or inf
+    in X is a ValueError, otherwise the scores overflowed, a FloatingPointError.
     """
-    if impl != "jit":
-        check_finite("X", p.X)
-    fn = _tiers.get("losses", f"{kind}_loss_grad", impl)
-    args = (p.X, p.W, p.y, p.weights, delta) if kind == "svm" else (p.X, p.W, p.y, p.weights)
     with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported just below
-        loss, dW = fn(*args)
-    if not np.isfinite(loss) or not np.isfinite(dW).all():
-        check_finite("X", p.X)
-        raise FloatingPointError(f"the {kind} loss overflowed (scores too large for {p.X.dtype}); scale X or W down")
-    return loss, dW
+        loss, dWT, db = _tiers.run(
+            "losses", "loss_grad_rows", impl, n_threads, X, rows, WT, bias, y, weights, delta, kind
+        )
+    if not np.isfinite(loss) or not np.isfinite(dWT).all():
+        check_finite("X", X if rows is None else X[rows])
+        raise FloatingPointError(f"the {kind} loss overflowed (scores too large for {X.dtype}); scale X or W down")
+    return loss, dWT, db
 
 
 def _loss(kind, W, X, y, reg, delta, penalty, l1_ratio, sample_weight, impl, n_threads):
     impl = check_impl(impl)
     n_threads = check_n_threads(n_threads)
-    reg, l1_ratio = _check_penalty(reg, penalty, l1_ratio)
-    p = prepare(W, X, y, sample_weight)
-    with tier_threads(impl, n_threads):
-        loss, dW = data_loss_grad(kind, p, delta, impl)
+    reg, l1_ratio = check_penalty(reg, penalty, l1_ratio)
+    p = _prepare(W, X, y, sample_weight)
+    bias = np.zeros(p.WT.shape[0], dtype=p.X.dtype)
+    loss, dWT, _ = loss_grad_rows(kind, p.X, None, p.WT, bias, p.y, p.weights, delta, impl, n_threads)
     reg_value, reg_grad = penalty_value_grad(p.W, reg, penalty, l1_ratio)
-    dW = dW.astype(p.out_dtype, copy=False)
+    dW = np.ascontiguousarray(dWT.T, dtype=p.W.dtype)
     if reg_grad is not None:
         dW += reg_grad
     return float(loss + reg_value), dW

@@ -15,12 +15,25 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from fastlin import _tiers
-from fastlin._config import tier_threads
-from fastlin._validation import check_choice, check_int, check_scalar
+from fastlin._validation import (
+    as_features,
+    check_bool,
+    check_choice,
+    check_impl,
+    check_int,
+    check_labels,
+    check_n_threads,
+    check_penalty,
+    check_sample_weight,
+    check_scalar,
+)
+from fastlin.losses import KINDS, loss_grad_rows
 from fastlin.regularizers import penalty_value_grad
 
-KINDS = ("svm", "softmax")
+#: more steps than this is a typo, not a training run (and the loss history must fit in memory)
+MAX_ITERS = 100_000_000
+#: steps between two checks that the parameters are still finite
+CHECK_EVERY = 100
 
 
 @dataclass(frozen=True)
@@ -88,11 +101,14 @@ def make_schedule(schedule: str | Callable[[int], float], learning_rate: float, 
 
     ``"step"`` halves the rate every quarter of ``num_iters``; ``"exponential"`` decays it to
     1% by the last step; ``"invscaling"`` is ``eta0 / sqrt(step + 1)``; ``"cosine"`` anneals
-    it to 0 at the last step.
+    it to 0 at the last step. A callable is used as it is: :func:`sgd` checks every rate it
+    returns (finite, >= 0).
     """
     if callable(schedule):
         return schedule
     check_choice("schedule", schedule, SCHEDULES)
+    learning_rate = check_scalar("learning_rate", learning_rate, low=0.0, low_open=True)
+    num_iters = check_int("num_iters", num_iters, low=1)
     if schedule == "constant":
         return Constant(learning_rate)
     if schedule == "step":
@@ -102,26 +118,6 @@ def make_schedule(schedule: str | Callable[[int], float], learning_rate: float, 
     if schedule == "invscaling":
         return InverseScaling(learning_rate)
     return Cosine(learning_rate, num_iters)
-
-
-def batch_loss_grad(kind, impl, X, rows, W, bias, y, weights, delta):
-    """Data loss, dW and db of the batch ``X[rows]`` (all of X for ``rows=None``) with one tier.
-
-    The jit tier gathers the rows inside its kernel; the other tiers index X and, for the
-    bias, append a column of ones to the (small) batch copy.
-    """
-    if impl == "jit":
-        from fastlin.jit.losses import loss_grad_rows
-
-        WT = W.T if W.T.flags.c_contiguous and W.dtype == X.dtype else np.ascontiguousarray(W.T, dtype=X.dtype)
-        loss, dWT, db = loss_grad_rows(X, rows, WT, bias, y, weights, delta, kind)
-        return loss, dWT.T, db
-    Xb = X if rows is None else X[rows]
-    Xb = np.hstack([Xb, np.ones((Xb.shape[0], 1), dtype=X.dtype)])
-    Wb = np.vstack([W, bias[None, :]]).astype(X.dtype)
-    fn = _tiers.get("losses", f"{kind}_loss_grad", impl)
-    loss, dWb = fn(Xb, Wb, y, weights, delta) if kind == "svm" else fn(Xb, Wb, y, weights)
-    return loss, dWb[:-1], dWb[-1].astype(np.float64)
 
 
 class _Progress:
@@ -172,6 +168,131 @@ def new_state(W: np.ndarray, b: np.ndarray) -> SGDState:
     return SGDState(W, b.copy(), np.zeros_like(W), np.zeros_like(b))
 
 
+class _Batches:
+    """The rows and per-sample factors of each step's mini-batch.
+
+    X's rows are shuffled once per epoch (an index permutation, X itself is never copied) and
+    consecutive slices of ``batch_size`` indices form the batches, so each epoch sees every
+    sample once. ``batch_size=None`` (or >= N) is the full batch, ``rows=None``.
+    """
+
+    def __init__(self, n_samples: int, batch_size: int | None, sample_weight: np.ndarray | None, rng):
+        self.n, self.rng, self.sw = n_samples, rng, sample_weight
+        self.full = batch_size is None or batch_size >= n_samples
+        self.size = n_samples if self.full else batch_size
+        self.perm = np.empty(0, dtype=np.intp)
+        self.cursor = n_samples
+        if self.full:
+            sw = np.ones(n_samples) if sample_weight is None else sample_weight
+            self.full_weights = sw / sw.sum()
+        self.equal_weights = np.full(self.size, 1.0 / self.size)
+
+    def next(self) -> tuple[np.ndarray | None, np.ndarray]:
+        """(rows, weights) of the next batch: rows index X, weights sum to 1 (or are all 0)."""
+        if self.full:
+            return None, self.full_weights
+        if self.cursor + self.size > self.n:  # a new epoch: a new order
+            self.perm = self.rng.permutation(self.n)
+            self.cursor = 0
+        rows = self.perm[self.cursor : self.cursor + self.size]
+        self.cursor += self.size
+        if self.sw is None:
+            return rows, self.equal_weights
+        w = self.sw[rows]
+        total = w.sum()
+        return rows, (w / total if total > 0 else np.zeros(self.size))
+
+
+def _rate(schedule: Callable[[int], float], step: int) -> float:
+    """The schedule's rate at ``step``, which must be a finite number >= 0."""
+    lr = schedule(step)
+    try:
+        lr = float(lr)
+    except (TypeError, ValueError):
+        raise TypeError(f"the schedule returned {lr!r} at step {step}; it must return a number") from None
+    if not math.isfinite(lr) or lr < 0:
+        raise FloatingPointError(
+            f"the learning-rate schedule returned {lr} at step {step}; rates must be finite and >= 0"
+        )
+    return lr
+
+
+def _update(state: SGDState, dW: np.ndarray, db: np.ndarray, lr: float, momentum: float, fit_intercept: bool):
+    """Classical momentum: ``v = momentum * v - lr * grad; W += v`` (the same for b)."""
+    dW *= lr
+    if momentum:
+        state.velocity_W *= momentum
+        state.velocity_W -= dW
+        state.W += state.velocity_W
+    else:
+        state.W -= dW
+    if fit_intercept:
+        state.velocity_b *= momentum
+        state.velocity_b -= lr * db.astype(state.b.dtype)
+        state.b += state.velocity_b
+
+
+def _check_parameters(state: SGDState, lr: float) -> None:
+    with np.errstate(over="ignore", invalid="ignore"):
+        finite = bool(np.isfinite(state.W).all() and np.isfinite(state.b).all())
+    if not finite:
+        raise FloatingPointError(
+            f"SGD diverged by step {state.step} (learning rate {lr}): the weights overflowed; "
+            "lower the learning rate or scale X"
+        )
+
+
+def _sgd(
+    kind,
+    X,
+    y,
+    state,
+    *,
+    num_iters,
+    schedule,
+    batch_size,
+    reg,
+    penalty,
+    l1_ratio,
+    delta,
+    momentum,
+    fit_intercept,
+    sample_weight,
+    rng,
+    impl,
+    n_threads,
+    verbose,
+) -> np.ndarray:
+    """:func:`sgd` on validated input (the estimators call it after their own checks)."""
+    batches = _Batches(X.shape[0], batch_size, sample_weight, rng)
+    history = np.empty(num_iters)
+    progress = _Progress(num_iters, verbose)
+    lr = math.nan
+    try:
+        for it in range(num_iters):
+            rows, weights = batches.next()
+            yb = y if rows is None else y[rows]
+            lr = _rate(schedule, state.step)
+            try:
+                loss, dWT, db = loss_grad_rows(kind, X, rows, state.W.T, state.b, yb, weights, delta, impl, n_threads)
+                reg_value, reg_grad = penalty_value_grad(state.W, reg, penalty, l1_ratio)
+            except FloatingPointError as e:
+                raise FloatingPointError(f"SGD diverged at step {state.step} (learning rate {lr}): {e}") from None
+            history[it] = loss + reg_value
+            dW = dWT.T
+            if reg_grad is not None:
+                dW += reg_grad
+            _update(state, dW, db, lr, momentum, fit_intercept)
+            state.step += 1
+            if state.step % CHECK_EVERY == 0:
+                _check_parameters(state, lr)
+            progress.update(it, history[it])
+    finally:
+        progress.close()
+    _check_parameters(state, lr)
+    return history
+
+
 def sgd(
     kind: str,
     X: np.ndarray,
@@ -179,7 +300,8 @@ def sgd(
     state: SGDState,
     *,
     num_iters: int,
-    schedule: Callable[[int], float],
+    schedule: str | Callable[[int], float],
+    learning_rate: float = 1e-3,
     batch_size: int | None = 200,
     reg: float = 0.0,
     penalty: str = "l2",
@@ -195,74 +317,90 @@ def sgd(
 ) -> np.ndarray:
     """Mini-batch SGD with momentum on the SVM or softmax loss; updates ``state`` in place.
 
-    Inputs must be validated (the classifiers do it): ``X`` C-contiguous float32/float64
-    (N, D), ``y`` intp labels in ``[0, C)``, ``state.W`` (D, C) in X's dtype.
-
     Batches: X's rows are shuffled once per epoch (an index permutation, X itself is never
     copied) and consecutive slices of ``batch_size`` indices form the batches, so each epoch
     sees every sample once; the jit kernel reads a batch's rows in place through their
-    indices (CS231n's loop copies ``X[idx]`` every step instead).
-    ``batch_size=None`` is full-batch gradient descent. The update is classical momentum:
+    indices (CS231n's loop copies ``X[idx]`` every step instead). ``batch_size=None`` is
+    full-batch gradient descent. The update is classical momentum:
     ``v = momentum * v - lr * grad; W += v``. The intercept is not regularized.
+
+    Parameters
+    ----------
+    kind : {"svm", "softmax"}
+    X : array_like of shape (N, D)
+        float32 stays float32 (not copied when C-contiguous); must be finite.
+    y : array_like of shape (N,), integer
+        Labels in ``[0, C)``.
+    state : SGDState
+        ``W`` (D, C) in X's dtype, ``b`` (C,); see :func:`new_state`.
+    num_iters : int
+        Steps to take.
+    schedule : str or callable
+        A name of :data:`SCHEDULES` (with ``learning_rate``) or ``step -> rate``.
+    learning_rate : float, default 1e-3
+        The initial rate of a named schedule.
+    batch_size, reg, penalty, l1_ratio, delta, momentum, fit_intercept, sample_weight
+        As in :class:`fastlin.LinearSVM`.
+    rng : numpy.random.Generator, optional
+        Draws the batches.
+    impl, n_threads, verbose
+        As in :class:`fastlin.LinearSVM`.
 
     Returns
     -------
     ndarray of shape (num_iters,)
         The loss (data + penalty) of each step's batch, before its update.
+
+    Raises
+    ------
+    FloatingPointError
+        A rate that is not finite or negative, or weights that overflow; the message names
+        the step and the learning rate.
     """
-    rng = np.random.default_rng() if rng is None else rng
-    N = X.shape[0]
-    full = batch_size is None or batch_size >= N
-    sw = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
-    history = np.empty(num_iters)
-    perm = np.empty(0, dtype=np.intp)
-    cursor = N
-    progress = _Progress(num_iters, verbose)
-    full_weights = np.full(N, 1.0 / N) if sw is None else sw / sw.sum()
-    equal_weights = None if full else np.full(batch_size, 1.0 / batch_size)
-    with tier_threads(impl, n_threads):
-        for it in range(num_iters):
-            if full:
-                rows, yb, wb = None, y, full_weights
-            else:
-                if cursor + batch_size > N:  # a new epoch: a new order
-                    perm = rng.permutation(N)
-                    cursor = 0
-                rows = perm[cursor : cursor + batch_size]
-                cursor += batch_size
-                yb = y[rows]
-                if sw is None:
-                    wb = equal_weights
-                else:
-                    total = sw[rows].sum()
-                    wb = sw[rows] / total if total > 0 else np.zeros(batch_size)
-            with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below
-                loss, dW, db = batch_loss_grad(kind, impl, X, rows, state.W, state.b, yb, wb, delta)
-                reg_value, reg_grad = penalty_value_grad(state.W, reg, penalty, l1_ratio)
-            if not math.isfinite(loss + reg_value):
-                progress.close()
-                raise FloatingPointError(
-                    f"SGD diverged at step {state.step} (loss {loss + reg_value}): lower learning_rate or scale X"
-                )
-            history[it] = loss + reg_value
-            lr = schedule(state.step)
-            if reg_grad is not None:
-                dW += reg_grad
-            dW *= lr
-            if momentum:
-                state.velocity_W *= momentum
-                state.velocity_W -= dW
-                state.W += state.velocity_W
-            else:
-                state.W -= dW
-            if fit_intercept:
-                state.velocity_b *= momentum
-                state.velocity_b -= lr * db.astype(state.b.dtype)
-                state.b += state.velocity_b
-            state.step += 1
-            progress.update(it, history[it])
-    progress.close()
-    return history
+    kind = check_choice("kind", kind, KINDS)
+    X = as_features(X)
+    if not isinstance(state, SGDState):
+        raise TypeError(f"state must be an SGDState (see fastlin.optim.new_state), got {type(state).__name__}")
+    W, b = state.W, state.b
+    if not isinstance(W, np.ndarray) or W.shape[0] != X.shape[1] or W.ndim != 2 or W.dtype != X.dtype:
+        raise ValueError(f"state.W must be a {X.dtype} array of shape (D, C) with D = {X.shape[1]} (X's columns)")
+    if not isinstance(b, np.ndarray) or b.shape != (W.shape[1],) or b.dtype != W.dtype:
+        raise ValueError(f"state.b must be a {W.dtype} array of shape ({W.shape[1]},)")
+    if not W.T.flags.c_contiguous:  # the kernels' layout: (D, C) viewed from a C-contiguous (C, D)
+        state.W = np.ascontiguousarray(W.T).T
+        state.velocity_W = np.ascontiguousarray(state.velocity_W.T).T
+    y = check_labels(y, X.shape[0], W.shape[1])
+    num_iters = check_int("num_iters", num_iters, low=1)
+    if num_iters > MAX_ITERS:
+        raise ValueError(f"num_iters must be <= {MAX_ITERS}, got {num_iters}")
+    schedule = make_schedule(schedule, learning_rate, num_iters)
+    if batch_size is not None:
+        batch_size = check_int("batch_size", batch_size, low=1)
+    reg, l1_ratio = check_penalty(reg, penalty, l1_ratio)
+    if rng is None:
+        rng = np.random.default_rng()
+    elif not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a numpy.random.Generator or None, got {type(rng).__name__}")
+    return _sgd(
+        kind,
+        X,
+        y,
+        state,
+        num_iters=num_iters,
+        schedule=schedule,
+        batch_size=batch_size,
+        reg=reg,
+        penalty=penalty,
+        l1_ratio=l1_ratio,
+        delta=check_scalar("delta", delta, low=0.0),
+        momentum=check_scalar("momentum", momentum, low=0.0, high=1.0),
+        fit_intercept=check_bool("fit_intercept", fit_intercept),
+        sample_weight=check_sample_weight(sample_weight, X.shape[0]),
+        rng=rng,
+        impl=check_impl(impl),
+        n_threads=check_n_threads(n_threads),
+        verbose=check_bool("verbose", verbose),
+    )
 
 
 def random_search(

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from fastlin._validation import check_choice, check_scalar, check_weights
-
-PENALTIES = ("l2", "l1", "elasticnet")
+from fastlin._validation import check_penalty, check_weights
 
 
 def regularization(W: np.ndarray, reg: float, penalty: str = "l2", l1_ratio: float = 0.5) -> tuple[float, np.ndarray]:
@@ -35,20 +33,16 @@ def regularization(W: np.ndarray, reg: float, penalty: str = "l2", l1_ratio: flo
     grad : ndarray, same shape and dtype as ``W``
     """
     W = check_weights(W)
-    reg, l1_ratio = _check(reg, penalty, l1_ratio)
+    reg, l1_ratio = check_penalty(reg, penalty, l1_ratio)
     value, grad = penalty_value_grad(W, reg, penalty, l1_ratio)
     return value, np.zeros_like(W) if grad is None else grad
-
-
-def _check(reg: object, penalty: object, l1_ratio: object) -> tuple[float, float]:
-    check_choice("penalty", penalty, PENALTIES)
-    return check_scalar("reg", reg, low=0.0), check_scalar("l1_ratio", l1_ratio, low=0.0, high=1.0)
 
 
 def penalty_value_grad(W: np.ndarray, reg: float, penalty: str, l1_ratio: float) -> tuple[float, np.ndarray | None]:
     """:func:`regularization` on validated input (the loss functions and optimizers call it).
 
-    The gradient is None when ``reg`` is 0, so that callers skip adding zeros.
+    The gradient is None when ``reg`` is 0, so that callers skip adding zeros. A value or
+    gradient that overflows raises ``FloatingPointError``.
     """
     if reg == 0.0:
         return 0.0, None
@@ -57,12 +51,17 @@ def penalty_value_grad(W: np.ndarray, reg: float, penalty: str, l1_ratio: float)
     flat = W.ravel(order="K")  # a view for C- and F-ordered W alike
     value = 0.0
     grad = None
-    if l2_part:
-        value += l2_part * float(np.dot(flat, flat))  # BLAS dot: one pass, no temporary
-        grad = (2.0 * reg * l2_part) * W
-    if l1_part:
-        value += l1_part * float(np.abs(flat).sum(dtype=np.float64))
-        sign = np.sign(W)
-        sign *= reg * l1_part
-        grad = sign if grad is None else grad + sign
-    return reg * value, grad
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported below
+        if l2_part:
+            value += l2_part * float(np.dot(flat, flat))  # BLAS dot: one pass, no temporary
+            grad = (2.0 * reg * l2_part) * W
+        if l1_part:
+            value += l1_part * float(np.abs(flat).sum(dtype=np.float64))
+            sign = np.sign(W)
+            sign *= reg * l1_part
+            grad = sign if grad is None else grad + sign
+        value *= reg
+        finite = np.isfinite(value) and (grad is None or bool(np.isfinite(grad).all()))
+    if not finite:
+        raise FloatingPointError(f"the {penalty} penalty overflowed (reg={reg}): lower reg or scale W down")
+    return value, grad

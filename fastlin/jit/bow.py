@@ -1,4 +1,6 @@
-"""Bag-of-visual-words kernels: dense patch descriptors and their nearest-word histograms.
+"""Bag-of-visual-words kernels: dense patch descriptors and their nearest-word counts.
+
+The contract of :mod:`fastlin.naive.bow`.
 
 ``encode_patches_kernel`` is the whole encoding of a batch in one call: per image (in
 parallel), the mean-removed, L2-normalized descriptors of its patches go into a scratch
@@ -11,9 +13,8 @@ import numpy as np
 from numba import njit, prange
 
 from fastlin._config import JIT_OPTIONS, PARALLEL_OPTIONS
+from fastlin._spec import BLOCK_ROWS, n_chunks
 from fastlin.jit._tiles import block_scores, nearest
-
-BLOCK_ROWS = 16
 
 
 @njit(**JIT_OPTIONS)
@@ -127,17 +128,17 @@ def describe_patches_kernel(images, p, stride, positions, exact_sums, out):
 
 
 @njit(**PARALLEL_OPTIONS)
-def encode_patches_kernel(images, p, stride, exact_sums, words, w_sq, n_chunks, counts):
+def encode_patches_kernel(images, p, stride, exact_sums, words, w_sq, chunks, counts):
     """Nearest-word counts of every patch of every image: ``counts[n, w]``."""
     N, H, W, C = images.shape
     n_pos = ((H - p) // stride + 1) * ((W - p) // stride + 1)
-    for ch in prange(n_chunks):
+    for ch in prange(chunks):
         desc = np.empty((n_pos, p * p * C), dtype=words.dtype)
         S = np.empty((BLOCK_ROWS, words.shape[0]), dtype=words.dtype)
         sums = np.empty((H + 1, W + 1))
         squares = np.empty((H + 1, W + 1))
         positions = np.arange(n_pos)
-        for n in range(ch * N // n_chunks, (ch + 1) * N // n_chunks):
+        for n in range(ch * N // chunks, (ch + 1) * N // chunks):
             _describe_image(images[n], p, stride, positions, exact_sums, sums, squares, desc)
             _count_nearest(desc, positions, words, w_sq, S, counts[n])
 
@@ -149,3 +150,27 @@ def encode_descriptors_kernel(desc, words, w_sq, counts):
     for n in prange(desc.shape[0]):
         S = np.empty((BLOCK_ROWS, words.shape[0]), dtype=words.dtype)
         _count_nearest(desc[n], rows, words, w_sq, S, counts[n])
+
+
+def _word_norms(words):
+    return np.einsum("ij,ij->i", words, words, dtype=np.float64)
+
+
+def describe_patches(images, p, stride, positions):
+    out = np.empty((images.shape[0], positions.shape[1], p * p * images.shape[3]), dtype=np.float32)
+    describe_patches_kernel(images, p, stride, positions, images.dtype == np.uint8, out)
+    return out
+
+
+def encode_patches(images, p, stride, words):
+    counts = np.zeros((images.shape[0], words.shape[0]), dtype=np.int64)
+    exact = images.dtype == np.uint8
+    chunks = n_chunks(images.shape[0], "images")
+    encode_patches_kernel(images, p, stride, exact, words, _word_norms(words), chunks, counts)
+    return counts
+
+
+def count_nearest_words(desc, words):
+    counts = np.zeros((desc.shape[0], words.shape[0]), dtype=np.int64)
+    encode_descriptors_kernel(desc, words, _word_norms(words), counts)
+    return counts

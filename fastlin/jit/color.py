@@ -9,7 +9,7 @@ import numpy as np
 from numba import njit, prange
 
 from fastlin._config import EXACT_OPTIONS, EXACT_PARALLEL_OPTIONS
-from fastlin.naive.color import histogram_from_counts, working_dtype
+from fastlin._spec import color_bin_edges, histogram_from_counts, n_chunks, working_dtype
 
 
 @njit(**EXACT_OPTIONS)
@@ -99,13 +99,11 @@ def color_histogram_hsv_batch(images, nbin, xmin, xmax, normalized):
     dtype = working_dtype(images.dtype)
     scale = dtype(xmax)
     table = np.arange(256, dtype=dtype) / scale if images.dtype == np.uint8 else np.empty(0, dtype)
-    edges = np.linspace(xmin, xmax, nbin + 1)
+    edges = color_bin_edges(nbin, xmin, xmax)
     counts = np.zeros((images.shape[0], nbin + 1), dtype=np.int64)
     if images.shape[0] == 1:
-        count_image_kernel(images[0], scale, table, edges, min(images.shape[1], 64), counts[0])
+        count_image_kernel(images[0], scale, table, edges, n_chunks(images.shape[1], "images"), counts[0])
     else:
-        from fastlin._config import max_threads
-
-        count_images_kernel(images, scale, table, edges, min(images.shape[0], 8 * max_threads()), counts)
+        count_images_kernel(images, scale, table, edges, n_chunks(images.shape[0], "images"), counts)
     counts = counts[:, :nbin].astype(np.float64)
     return histogram_from_counts(counts, edges, normalized)

@@ -1,4 +1,4 @@
-"""HOG kernels. Same signature as :mod:`fastlin.naive.hog` (whose docstring gives the steps).
+"""HOG kernels. The contract of :mod:`fastlin.naive.hog` (whose docstring gives the steps).
 
 No fastmath here: the orientation of a gradient decides its bin through exact comparisons
 with the edges, so it is computed exactly as NumPy does (``atan2`` in degrees, mod 180); a
@@ -13,9 +13,9 @@ import numpy as np
 from numba import njit, prange
 
 from fastlin._config import EXACT_OPTIONS, EXACT_PARALLEL_OPTIONS
-from fastlin.naive.hog import NORMS, bin_edges, working_dtype
+from fastlin._spec import HOG_EPS as EPS
+from fastlin._spec import HOG_NORMS, hog_bin_edges, n_chunks, working_dtype
 
-EPS = 1e-5
 L1, L1_SQRT, L2, L2_HYS = range(4)
 
 
@@ -154,7 +154,8 @@ def _block_row(hist, i, block, out):
 
 
 @njit(**EXACT_OPTIONS)
-def _one_image(image, one, int_pixels, transform_sqrt, cell, block, bins, v, hist, totals, scratch, out):
+def _image_cells(image, one, int_pixels, transform_sqrt, cell, bins, v, totals, scratch, hist):
+    """Every cell histogram of one image into ``hist``."""
     if transform_sqrt:
         _load(image, one, transform_sqrt, v)
         for i in range(hist.shape[0]):
@@ -162,23 +163,29 @@ def _one_image(image, one, int_pixels, transform_sqrt, cell, block, bins, v, his
     else:  # read the pixels where they are
         for i in range(hist.shape[0]):
             _cell_row(image, one, int_pixels, i, cell, bins, scratch, totals, hist)
-    for i in range(out.shape[0]):
-        _block_row(hist, i, block, out)
 
 
 @njit(**EXACT_PARALLEL_OPTIONS)
-def hog_images_kernel(images, one, int_pixels, transform_sqrt, cell, block, bins, n_chunks, out):
-    """Many images: ``prange`` over chunks of images, scratch buffers per chunk."""
+def hog_images_kernel(images, one, int_pixels, transform_sqrt, cell, block, bins, chunks, hist, out):
+    """Many images: ``prange`` over chunks of images, scratch buffers per chunk.
+
+    Either ``out`` receives the normalized blocks (and ``hist`` is empty along its first
+    axis), or ``hist`` receives the cell histograms (and ``out`` is empty).
+    """
     N, H, W, C = images.shape
     n_bins = bins.shape[1] - 1
-    n_cells_row, n_cells_col = H // cell[0], W // cell[1]
-    for k in prange(n_chunks):
-        v = np.empty((H, W, C) if transform_sqrt else (0, 0, 0), dtype=out.dtype)
-        hist = np.empty((n_cells_row, n_cells_col, n_bins))
+    keep_cells = hist.shape[0] > 0
+    for k in prange(chunks):
+        v = np.full((H, W, C) if transform_sqrt else (0, 0, 0), one)  # in the working dtype
+        scratch = np.full(1, one)
         totals = np.empty(n_bins, dtype=np.float32)
-        scratch = np.empty(1, dtype=out.dtype)
-        for n in range(k * N // n_chunks, (k + 1) * N // n_chunks):
-            _one_image(images[n], one, int_pixels, transform_sqrt, cell, block, bins, v, hist, totals, scratch, out[n])
+        own = np.empty((0 if keep_cells else H // cell[0], W // cell[1], n_bins))
+        for n in range(k * N // chunks, (k + 1) * N // chunks):
+            cells = hist[n] if keep_cells else own
+            _image_cells(images[n], one, int_pixels, transform_sqrt, cell, bins, v, totals, scratch, cells)
+            if not keep_cells:
+                for i in range(out.shape[1]):
+                    _block_row(cells, i, block, out[n])
 
 
 @njit(**EXACT_PARALLEL_OPTIONS)
@@ -205,22 +212,35 @@ def hog_image_kernel(image, one, int_pixels, transform_sqrt, cell, block, bins, 
         _block_row(hist, i, block, out)
 
 
+def _kernel_args(images, orientations, pixels_per_cell, transform_sqrt):
+    edges = hog_bin_edges(orientations)
+    radians = np.deg2rad(edges)
+    bins = np.stack([edges, np.cos(radians), np.sin(radians)])
+    dtype = working_dtype(images.dtype)
+    return dtype(1), images.dtype == np.uint8, bool(transform_sqrt), tuple(pixels_per_cell), bins
+
+
+def cell_histograms(images, orientations, pixels_per_cell, transform_sqrt):
+    one, int_pixels, sqrt, cell, bins = _kernel_args(images, orientations, pixels_per_cell, transform_sqrt)
+    N, H, W, _ = images.shape
+    hist = np.empty((N, H // cell[0], W // cell[1], orientations))
+    no_blocks = np.empty((0, 0, 0, 0, 0, 0), dtype=one.dtype)
+    chunks = n_chunks(images.shape[0], "images")
+    hog_images_kernel(images, one, int_pixels, sqrt, cell, (1, 1, 0), bins, chunks, hist, no_blocks)
+    return hist
+
+
 def hog_batch(images, orientations, pixels_per_cell, cells_per_block, block_norm, transform_sqrt):
     N, H, W, _ = images.shape
-    dtype = working_dtype(images.dtype)
+    one, int_pixels, sqrt, cell, bins = _kernel_args(images, orientations, pixels_per_cell, transform_sqrt)
     (c_row, c_col), (b_row, b_col) = pixels_per_cell, cells_per_block
     n_blocks_row = H // c_row - b_row + 1
     n_blocks_col = W // c_col - b_col + 1
-    out = np.empty((N, n_blocks_row, n_blocks_col, b_row, b_col, orientations), dtype=dtype)
-    edges = bin_edges(orientations)
-    radians = np.deg2rad(edges)
-    bins = np.stack([edges, np.cos(radians), np.sin(radians)])
-    cell, block = (c_row, c_col), (b_row, b_col, NORMS.index(block_norm))
-    args = (dtype(1), images.dtype == np.uint8, bool(transform_sqrt), cell, block, bins)
+    out = np.empty((N, n_blocks_row, n_blocks_col, b_row, b_col, orientations), dtype=one.dtype)
+    block = (b_row, b_col, HOG_NORMS.index(block_norm))
     if N == 1:
-        hog_image_kernel(images[0], *args, out[0])
+        hog_image_kernel(images[0], one, int_pixels, sqrt, cell, block, bins, out[0])
     else:
-        from fastlin._config import max_threads
-
-        hog_images_kernel(images, *args, min(N, 8 * max_threads()), out)
+        no_cells = np.empty((0, 0, 0, 0))
+        hog_images_kernel(images, one, int_pixels, sqrt, cell, block, bins, n_chunks(N, "images"), no_cells, out)
     return out

@@ -1,4 +1,4 @@
-"""k-means kernels. Same signatures as :mod:`fastlin.naive.kmeans`.
+"""k-means kernels. The contract of :mod:`fastlin.naive.kmeans`.
 
 ``lloyd_step`` is one parallel pass over X: blocks of points get their dot products with
 every center from the loss kernels' register tiles (``|c|^2 - 2 x.c`` then decides the
@@ -11,11 +11,8 @@ import numpy as np
 from numba import njit, prange
 
 from fastlin._config import JIT_OPTIONS, PARALLEL_OPTIONS
+from fastlin._spec import BLOCK_ROWS, n_chunks
 from fastlin.jit._tiles import block_scores, nearest
-
-BLOCK_ROWS = 16
-MIN_CHUNK_ROWS = 1024
-MAX_CHUNKS = 64
 
 
 @njit(**JIT_OPTIONS)
@@ -39,7 +36,7 @@ def _chunk(X, rows, centers, c_sq, start, stop, labels, min_sq, sums, counts):
 
 
 @njit(**PARALLEL_OPTIONS)
-def lloyd_step_kernel(X, centers, n_chunks):
+def lloyd_step_kernel(X, centers, chunks):
     N, D = X.shape
     k = centers.shape[0]
     rows = np.arange(N)
@@ -51,16 +48,16 @@ def lloyd_step_kernel(X, centers, n_chunks):
         c_sq[c] = acc
     labels = np.empty(N, dtype=np.int64)
     min_sq = np.empty(N)
-    partial_sums = np.zeros((n_chunks, k, D))
-    partial_counts = np.zeros((n_chunks, k), dtype=np.int64)
-    for ch in prange(n_chunks):
+    partial_sums = np.zeros((chunks, k, D))
+    partial_counts = np.zeros((chunks, k), dtype=np.int64)
+    for ch in prange(chunks):
         _chunk(
             X,
             rows,
             centers,
             c_sq,
-            ch * N // n_chunks,
-            (ch + 1) * N // n_chunks,
+            ch * N // chunks,
+            (ch + 1) * N // chunks,
             labels,
             min_sq,
             partial_sums[ch],
@@ -68,7 +65,7 @@ def lloyd_step_kernel(X, centers, n_chunks):
         )
     sums = np.zeros((k, D))
     counts = np.zeros(k, dtype=np.int64)
-    for ch in range(n_chunks):
+    for ch in range(chunks):
         sums += partial_sums[ch]
         counts += partial_counts[ch]
     return labels, min_sq, sums, counts
@@ -85,12 +82,12 @@ def closer_kernel(X, center, d2):
 
 
 @njit(**PARALLEL_OPTIONS)
-def potentials_kernel(X, candidates, d2, n_chunks):
+def potentials_kernel(X, candidates, d2, chunks):
     N, D = X.shape
     m = candidates.shape[0]
-    partial = np.zeros((n_chunks, m))
-    for ch in prange(n_chunks):
-        for i in range(ch * N // n_chunks, (ch + 1) * N // n_chunks):
+    partial = np.zeros((chunks, m))
+    for ch in prange(chunks):
+        for i in range(ch * N // chunks, (ch + 1) * N // chunks):
             for c in range(m):
                 d = 0.0
                 for j in range(D):
@@ -98,21 +95,17 @@ def potentials_kernel(X, candidates, d2, n_chunks):
                     d += diff * diff
                 partial[ch, c] += min(d2[i], d)
     out = np.zeros(m)
-    for ch in range(n_chunks):
+    for ch in range(chunks):
         out += partial[ch]
     return out
 
 
-def _n_chunks(n):
-    return max(1, min(MAX_CHUNKS, -(-n // MIN_CHUNK_ROWS)))
-
-
 def potentials(X, candidates, d2):
-    return potentials_kernel(X, np.ascontiguousarray(candidates, dtype=X.dtype), d2, _n_chunks(X.shape[0]))
+    return potentials_kernel(X, np.ascontiguousarray(candidates, dtype=X.dtype), d2, n_chunks(X.shape[0], "kmeans"))
 
 
 def lloyd_step(X, centers):
-    return lloyd_step_kernel(X, np.ascontiguousarray(centers, dtype=X.dtype), _n_chunks(X.shape[0]))
+    return lloyd_step_kernel(X, np.ascontiguousarray(centers, dtype=X.dtype), n_chunks(X.shape[0], "kmeans"))
 
 
 def closer(X, center, d2):

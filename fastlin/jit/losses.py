@@ -1,13 +1,13 @@
 """Loss-and-gradient kernels: one fused, parallel pass over X.
 
-Same signatures as :mod:`fastlin.naive.losses`, plus :func:`loss_grad_rows`, the entry of
-the optimizer (a mini-batch named by row indices, read in place, and an intercept). The
-batch is cut into a fixed number of chunks of rows (it depends on the batch size only,
-never on the thread count, so results are identical for any ``n_threads``); ``prange``
-runs over chunks. A chunk walks its rows in blocks of ``BLOCK_ROWS``: scores of the block
-(register-tiled dot products), then the block's dL/dscores ``G`` (margins or
-probabilities, from float64 scores), then ``dWT += G.T @ X_block`` into the chunk's own
-partial gradient while the block is still in cache. The partials are summed at the end in a
+The contract of :mod:`fastlin.naive.losses`: a mini-batch named by row indices is read in
+place, never gathered into a copy. The batch is cut into chunks of rows by the shared rule
+of :func:`fastlin._spec.n_chunks` (it depends on the batch size only, never on the thread
+count, so results are identical for any ``n_threads``); ``prange`` runs over chunks. A
+chunk walks its rows in blocks of ``BLOCK_ROWS``: scores of the block (register-tiled dot
+products), then the block's dL/dscores ``G`` (margins or probabilities, from float64
+scores), then ``dWT += G.T @ X_block`` into the chunk's own partial gradient while the
+block is still in cache. The partials are summed at the end in a
 fixed order, in parallel over slices of D. Each X row is read from memory once.
 
 A NaN or inf in X always makes a score of its row non-finite (W is checked finite by the
@@ -18,18 +18,11 @@ import numpy as np
 from numba import njit, prange
 
 from fastlin._config import JIT_OPTIONS, PARALLEL_OPTIONS
+from fastlin._spec import BLOCK_ROWS, n_chunks
 from fastlin.jit._tiles import block_grad, block_scores
 
-BLOCK_ROWS = 16  # 16 rows of 3073 float32 = 197 KB: the block stays in L2 between passes
-MIN_CHUNK_ROWS = 128
-MAX_CHUNKS = 64
 SLICE = 256  # columns of dWT that one iteration of the final sum owns
 SVM, SOFTMAX = 0, 1
-
-
-def n_chunks_for(n_rows: int) -> int:
-    """Chunks of a batch of ``n_rows``: at least MIN_CHUNK_ROWS rows each, MAX_CHUNKS at most."""
-    return max(1, min(MAX_CHUNKS, -(-n_rows // MIN_CHUNK_ROWS)))
 
 
 @njit(**JIT_OPTIONS)
@@ -61,8 +54,8 @@ def _svm_rows(S, n_rows, y, weights, start, delta, G):
 def _softmax_rows(S, n_rows, y, weights, start, G):
     """Cross-entropy of a block's rows and its dL/dscores; returns (loss, all scores finite).
 
-    The exponentials run in S's dtype (float32 data takes the cheaper ``expf``: 10% of the
-    softmax at C = 100), their sum and the loss in float64.
+    The exponentials run in S's dtype (float32 data takes the cheaper ``expf``), their sum
+    and the loss in float64.
     """
     C = S.shape[1]
     loss = 0.0
@@ -119,7 +112,7 @@ def _chunk(X, rows, WT, bias, y, weights, delta, kind, start, stop, dWT, db):
 
 
 @njit(**PARALLEL_OPTIONS)
-def loss_grad_kernel(X, rows, WT, bias, y, weights, delta, kind, n_chunks):
+def loss_grad_kernel(X, rows, WT, bias, y, weights, delta, kind, chunks):
     """Data loss, dWT (C, D) in X's dtype, db (C,) and whether every score was finite.
 
     The batch is ``X[rows]``, read in place; ``y`` and ``weights`` are the batch's own.
@@ -128,13 +121,13 @@ def loss_grad_kernel(X, rows, WT, bias, y, weights, delta, kind, n_chunks):
     D = X.shape[1]
     N = rows.shape[0]
     C = WT.shape[0]
-    partial_dWT = np.zeros((n_chunks, C, D), dtype=X.dtype)
-    partial_db = np.zeros((n_chunks, C))
-    partial_loss = np.zeros(n_chunks)
-    partial_finite = np.ones(n_chunks, dtype=np.bool_)
-    for k in prange(n_chunks):
-        start = k * N // n_chunks
-        stop = (k + 1) * N // n_chunks
+    partial_dWT = np.zeros((chunks, C, D), dtype=X.dtype)
+    partial_db = np.zeros((chunks, C))
+    partial_loss = np.zeros(chunks)
+    partial_finite = np.ones(chunks, dtype=np.bool_)
+    for k in prange(chunks):
+        start = k * N // chunks
+        stop = (k + 1) * N // chunks
         partial_loss[k], partial_finite[k] = _chunk(
             X, rows, WT, bias, y, weights, delta, kind, start, stop, partial_dWT[k], partial_db[k]
         )
@@ -147,7 +140,7 @@ def loss_grad_kernel(X, rows, WT, bias, y, weights, delta, kind, n_chunks):
         acc = np.empty(hi - lo)
         for c in range(C):
             acc[:] = 0.0
-            for k in range(n_chunks):
+            for k in range(chunks):
                 part = partial_dWT[k, c]
                 for d in range(lo, hi):
                     acc[d - lo] += part[d]
@@ -155,33 +148,15 @@ def loss_grad_kernel(X, rows, WT, bias, y, weights, delta, kind, n_chunks):
                 dWT[c, d] = acc[d - lo]
     loss = 0.0
     db = np.zeros(C)
-    for k in range(n_chunks):
+    for k in range(chunks):
         loss += partial_loss[k]
         db += partial_db[k]
     return loss, dWT, db, partial_finite.all()
 
 
 def loss_grad_rows(X, rows, WT, bias, y, weights, delta, kind):
-    """Loss, dWT (C, D) and db of the batch ``X[rows]`` (all of X when ``rows`` is None).
-
-    ``WT`` is W transposed, C-contiguous in X's dtype; ``kind`` is ``"svm"`` or
-    ``"softmax"``; the loss is NaN when a score was not finite.
-    """
     rows = np.arange(X.shape[0]) if rows is None else rows
     code = SVM if kind == "svm" else SOFTMAX
-    loss, dWT, db, finite = loss_grad_kernel(X, rows, WT, bias, y, weights, float(delta), code, n_chunks_for(len(rows)))
+    chunks = n_chunks(len(rows), "losses")
+    loss, dWT, db, finite = loss_grad_kernel(X, rows, WT, bias, y, weights, float(delta), code, chunks)
     return (float(loss) if finite else float("nan")), dWT, db
-
-
-def _loss_grad(X, W, y, weights, delta, kind):
-    WT = np.ascontiguousarray(W.T, dtype=X.dtype)
-    loss, dWT, _ = loss_grad_rows(X, None, WT, np.zeros(W.shape[1], X.dtype), y, weights, delta, kind)
-    return loss, np.ascontiguousarray(dWT.T)
-
-
-def svm_loss_grad(X, W, y, weights, delta):
-    return _loss_grad(X, W, y, weights, delta, "svm")
-
-
-def softmax_loss_grad(X, W, y, weights):
-    return _loss_grad(X, W, y, weights, 0.0, "softmax")

@@ -17,9 +17,7 @@ Arithmetic runs in float32 for float32 images (as matplotlib does) and in float6
 
 import numpy as np
 
-
-def working_dtype(dtype):
-    return np.float32 if dtype == np.float32 else np.float64
+from fastlin._spec import color_bin_edges, histogram_from_counts, working_dtype
 
 
 def hue(r, g, b):
@@ -48,20 +46,10 @@ def bin_index(value, edges):
     return -1
 
 
-def histogram_from_counts(counts, edges, normalized):
-    """CS231n's last step on (N, nbin) counts: ``density`` normalization, times the widths."""
-    widths = np.diff(edges)
-    if not normalized:
-        return counts * widths
-    totals = counts.sum(axis=1, keepdims=True)
-    out = counts / widths / np.where(totals > 0, totals, 1) * widths
-    return np.where(totals > 0, out, 0.0)
-
-
 def color_histogram_hsv_batch(images, nbin, xmin, xmax, normalized):
     dtype = working_dtype(images.dtype)
     scale = dtype(xmax)
-    edges = np.linspace(xmin, xmax, nbin + 1)
+    edges = color_bin_edges(nbin, xmin, xmax)
     counts = np.zeros((images.shape[0], nbin))
     for n, image in enumerate(images):
         for row in image:

@@ -4,6 +4,8 @@ Every tier exposes::
 
     hog_batch(images, orientations, pixels_per_cell, cells_per_block, block_norm,
               transform_sqrt) -> (N, n_blocks_row, n_blocks_col, b_row, b_col, orientations)
+    cell_histograms(images, orientations, pixels_per_cell, transform_sqrt)
+              -> (N, n_cells_row, n_cells_col, orientations) float64
 
 ``images`` is (N, H, W, C) (C = 1 for grayscale) of uint8, float32 or float64, finite and,
 with ``transform_sqrt``, non-negative. The result is float32 for float32 images and float64
@@ -13,9 +15,9 @@ otherwise, as in scikit-image. The steps, as scikit-image takes them:
 2. centred differences ``v[r+1] - v[r-1]`` along rows and columns (0 on the border), and
    per pixel the channel with the largest gradient magnitude (the first one on ties);
 3. per cell, the magnitudes of its pixels summed into the bin of their orientation
-   ``atan2(g_row, g_col)`` in degrees mod 180; bin ``i`` is ``[e_i, e_{i+1})`` with
-   ``e_i = float32(180 / orientations * i)``; the sum runs in float32 and is divided by the
-   cell's area; pixels past the last whole cell are ignored;
+   ``np.arctan2(g_row, g_col)`` in degrees mod 180; bin ``i`` is ``[e_i, e_{i+1})`` with the
+   float64 edges ``e_i = 180 / orientations * i``; the sum runs in float32 and is divided by
+   the cell's area; pixels past the last whole cell are ignored;
 4. each block of cells normalized (``L1``, ``L1-sqrt``, ``L2``, ``L2-Hys``, eps = 1e-5).
 """
 
@@ -23,23 +25,17 @@ import math
 
 import numpy as np
 
-EPS = 1e-5
-NORMS = ("L1", "L1-sqrt", "L2", "L2-Hys")
-
-
-def working_dtype(dtype):
-    """float32 images stay float32; everything else is computed in float64."""
-    return np.float32 if dtype == np.float32 else np.float64
-
-
-def bin_edges(orientations):
-    """Bin edges in degrees, rounded to float32 as scikit-image's Cython code stores them."""
-    return np.array([np.float32(180.0 / orientations * i) for i in range(orientations + 1)], dtype=np.float64)
+from fastlin._spec import HOG_EPS as EPS
+from fastlin._spec import hog_bin_edges, working_dtype
 
 
 def orientation_bin(g_row, g_col, edges):
-    """The bin of a gradient, or -1 when its angle is past the last edge (exactly 180)."""
-    angle = math.atan2(g_row, g_col) * (180.0 / math.pi) % 180.0
+    """The bin of a gradient, or -1 when its angle is past the last edge (exactly 180).
+
+    The angle is NumPy's ``arctan2`` (a one-element array, so NumPy takes the same code path
+    as on scikit-image's whole image), in degrees mod 180.
+    """
+    angle = float(np.arctan2(np.array([g_row]), np.array([g_col]))[0] * (180 / np.pi) % 180)
     for i in range(len(edges) - 1):
         if edges[i] <= angle < edges[i + 1]:
             return i
@@ -72,14 +68,14 @@ def strongest_gradient(v, r, c):
     return float(best[1]), float(best[2])
 
 
-def cell_histograms(image, orientations, pixels_per_cell, transform_sqrt):
+def _cell_histograms(image, orientations, pixels_per_cell, transform_sqrt):
     """(n_cells_row, n_cells_col, orientations) float64 histograms of one (H, W, C) image."""
     v = image.astype(working_dtype(image.dtype))
     if transform_sqrt:
         v = np.sqrt(v)
     c_row, c_col = pixels_per_cell
     n_cells_row, n_cells_col = v.shape[0] // c_row, v.shape[1] // c_col
-    edges = bin_edges(orientations)
+    edges = hog_bin_edges(orientations)
     hist = np.zeros((n_cells_row, n_cells_col, orientations))
     for i in range(n_cells_row):
         for j in range(n_cells_col):
@@ -95,11 +91,14 @@ def cell_histograms(image, orientations, pixels_per_cell, transform_sqrt):
     return hist
 
 
+def cell_histograms(images, orientations, pixels_per_cell, transform_sqrt):
+    return np.stack([_cell_histograms(im, orientations, pixels_per_cell, transform_sqrt) for im in images])
+
+
 def hog_batch(images, orientations, pixels_per_cell, cells_per_block, block_norm, transform_sqrt):
     b_row, b_col = cells_per_block
     results = []
-    for image in images:
-        hist = cell_histograms(image, orientations, pixels_per_cell, transform_sqrt)
+    for hist in cell_histograms(images, orientations, pixels_per_cell, transform_sqrt):
         n_blocks_row = hist.shape[0] - b_row + 1
         n_blocks_col = hist.shape[1] - b_col + 1
         blocks = np.zeros((n_blocks_row, n_blocks_col, b_row, b_col, orientations))

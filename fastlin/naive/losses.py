@@ -1,13 +1,16 @@
 """Loss-and-gradient, one sample and one class at a time (CS231n's ``*_loss_naive``).
 
-Every tier exposes the same two functions::
+Every tier exposes the same contract::
 
-    svm_loss_grad(X, W, y, weights, delta) -> (data_loss, dW)
-    softmax_loss_grad(X, W, y, weights)    -> (data_loss, dW)
+    loss_grad_rows(X, rows, WT, bias, y, weights, delta, kind) -> (data_loss, dWT, db)
 
-``X`` (N, D) and ``W`` (D, C) share a float dtype, ``y`` holds valid labels and ``weights``
-the per-sample factors ``w_i / sum(w)`` (float64). ``dW`` has ``X``'s dtype. No
-regularization here: the public layer adds it.
+The batch is ``X[rows]`` (all of ``X`` when ``rows`` is None), read in place by the jit tier;
+``WT`` (C, D) is W transposed, in X's float dtype; ``bias`` (C,) is added to every score
+(``s = X[i] @ WT.T + bias``); ``y`` holds the batch's labels in ``[0, C)`` and ``weights``
+its per-sample factors ``w_i / sum(w)`` (float64); ``kind`` is ``"svm"`` (Weston-Watkins
+hinge with margin ``delta``) or ``"softmax"`` (cross-entropy). Returns the weighted data
+loss (a float, NaN when a score was not finite), ``dWT`` (C, D) in X's dtype and ``db`` (C,)
+float64. No regularization here: the public layer adds it.
 """
 
 import math
@@ -15,37 +18,47 @@ import math
 import numpy as np
 
 
-def svm_loss_grad(X, W, y, weights, delta):
-    N, C = X.shape[0], W.shape[1]
+def _svm_row(scores, yi, delta):
+    """Hinge loss of one sample and its dL/dscores (a margin of exactly 0 is inactive)."""
+    coef = np.zeros(len(scores))
     loss = 0.0
-    dW = np.zeros(W.shape, dtype=np.float64)
-    for i in range(N):
-        scores = X[i].astype(np.float64) @ W
-        correct = scores[y[i]]
-        for j in range(C):
-            if j == y[i]:
-                continue
-            margin = scores[j] - correct + delta
-            if margin > 0:  # a margin of exactly 0 is inactive
-                loss += weights[i] * margin
-                dW[:, j] += weights[i] * X[i]
-                dW[:, y[i]] -= weights[i] * X[i]
-    return float(loss), dW.astype(X.dtype)
+    for j in range(len(scores)):
+        if j == yi:
+            continue
+        margin = scores[j] - scores[yi] + delta
+        if margin > 0:
+            loss += margin
+            coef[j] += 1.0
+            coef[yi] -= 1.0
+    return loss, coef
 
 
-def softmax_loss_grad(X, W, y, weights):
-    N, C = X.shape[0], W.shape[1]
+def _softmax_row(scores, yi):
+    """Cross-entropy of one sample and its dL/dscores, shifted so no exponent overflows."""
+    top = max(scores)
+    total = sum(math.exp(s - top) for s in scores)
+    log_total = math.log(total) + top
+    coef = np.array([math.exp(s - log_total) for s in scores])
+    coef[yi] -= 1.0
+    return log_total - scores[yi], coef
+
+
+def loss_grad_rows(X, rows, WT, bias, y, weights, delta, kind):
+    rows = range(X.shape[0]) if rows is None else rows
+    C, D = WT.shape
     loss = 0.0
-    dW = np.zeros(W.shape, dtype=np.float64)
-    for i in range(N):
-        scores = X[i].astype(np.float64) @ W
-        top = max(scores)  # shift so that the largest exponent is 0: no overflow
-        total = 0.0
-        for j in range(C):
-            total += math.exp(scores[j] - top)
-        log_total = math.log(total) + top
-        loss += weights[i] * (log_total - scores[y[i]])
-        for j in range(C):
-            p = math.exp(scores[j] - log_total)
-            dW[:, j] += weights[i] * (p - (j == y[i])) * X[i]
-    return float(loss), dW.astype(X.dtype)
+    dWT = np.zeros((C, D))
+    db = np.zeros(C)
+    finite = True
+    for k, i in enumerate(rows):
+        x = X[i].astype(np.float64)
+        scores = [float(x @ WT[c].astype(np.float64)) + float(bias[c]) for c in range(C)]
+        if not all(math.isfinite(s) for s in scores):
+            finite = False
+            continue
+        row_loss, coef = _svm_row(scores, y[k], delta) if kind == "svm" else _softmax_row(scores, y[k])
+        loss += weights[k] * row_loss
+        for c in range(C):
+            dWT[c] += weights[k] * coef[c] * x
+            db[c] += weights[k] * coef[c]
+    return (loss if finite else math.nan), dWT.astype(X.dtype), db

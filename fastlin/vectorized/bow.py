@@ -1,11 +1,11 @@
-"""Bag-of-visual-words encoding in whole-array NumPy: the reference of :mod:`fastlin.jit.bow`."""
+"""Bag-of-visual-words encoding in whole-array NumPy. The contract of :mod:`fastlin.naive.bow`."""
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 
-def patch_descriptors(images, p, stride):
-    """(N, n_pos, p*p*C) float32: every patch (row-major positions), mean-removed, L2-normalized."""
+def _all_patches(images, p, stride):
+    """(N, n_pos, p*p*C) float32 descriptors of every patch, in row-major grid order."""
     windows = sliding_window_view(images, (p, p), axis=(1, 2))[:, ::stride, ::stride]  # N, R, Cc, C, p, p
     N, R, Cc = windows.shape[:3]
     patches = np.moveaxis(windows, 3, -1).reshape(N, R * Cc, -1).astype(np.float64)  # (row, col, channel)
@@ -14,9 +14,16 @@ def patch_descriptors(images, p, stride):
     return (patches / np.where(norm > 0, norm, np.inf)).astype(np.float32)
 
 
-def nearest_word_counts(desc, words):
-    """(N, k) counts of the nearest word (``|w|^2 - 2 w.d``) of every descriptor of each image."""
+def describe_patches(images, p, stride, positions):
+    return np.take_along_axis(_all_patches(images, p, stride), positions[:, :, None], axis=1)
+
+
+def count_nearest_words(desc, words):
     N, n_pos, _ = desc.shape
     w_sq = np.einsum("ij,ij->i", words, words, dtype=np.float64)
     nearest = np.argmin(w_sq[None, :] - 2.0 * (desc.reshape(N * n_pos, -1) @ words.T), axis=1)
-    return np.stack([np.bincount(row, minlength=len(words)) for row in nearest.reshape(N, n_pos)])
+    return np.stack([np.bincount(row, minlength=len(words)) for row in nearest.reshape(N, n_pos)]).astype(np.int64)
+
+
+def encode_patches(images, p, stride, words):
+    return count_nearest_words(_all_patches(images, p, stride), words)

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from fastlin.naive.color import histogram_from_counts, working_dtype
+from fastlin._spec import color_bin_edges, histogram_from_counts, working_dtype
 
 
 def hues(images, xmax):
@@ -24,7 +24,7 @@ def hues(images, xmax):
 def color_histogram_hsv_batch(images, nbin, xmin, xmax, normalized):
     dtype = working_dtype(images.dtype)
     values = (hues(images, xmax) * dtype(xmax)).reshape(images.shape[0], -1)
-    edges = np.linspace(xmin, xmax, nbin + 1)
+    edges = color_bin_edges(nbin, xmin, xmax)
     # bin i holds [e_i, e_{i+1}); the last bin also holds e_nbin; outside: none
     idx = np.searchsorted(edges, values, side="right") - 1
     idx[values == edges[-1]] = nbin - 1

@@ -3,7 +3,8 @@
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from fastlin.naive.hog import EPS, bin_edges, working_dtype
+from fastlin._spec import HOG_EPS as EPS
+from fastlin._spec import hog_bin_edges, working_dtype
 
 
 def gradients(images, transform_sqrt):
@@ -33,7 +34,7 @@ def cell_histograms(images, orientations, pixels_per_cell, transform_sqrt):
     magnitude = np.hypot(g_col, g_row)
     angle = np.arctan2(g_row, g_col) * (180 / np.pi) % 180
     # bin i holds [e_i, e_{i+1}); an angle of exactly 180 (a rounding of -0) falls in none
-    bins = np.searchsorted(bin_edges(orientations), angle, side="right") - 1
+    bins = np.searchsorted(hog_bin_edges(orientations), angle, side="right") - 1
     shape = (N, n_cells_row, c_row, n_cells_col, c_col)
     hist = np.stack(
         [np.where(bins == b, magnitude, 0.0).reshape(shape).sum(axis=(2, 4)) for b in range(orientations)],

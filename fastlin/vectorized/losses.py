@@ -1,33 +1,36 @@
 """Loss-and-gradient in whole-array NumPy (CS231n's ``*_loss_vectorized``).
 
-Same signatures as :mod:`fastlin.naive.losses`.
+Same contract as :mod:`fastlin.naive.losses`: a batch ``X[rows]`` is gathered into a copy,
+as NumPy code does.
 """
 
 import numpy as np
 
 
-def svm_loss_grad(X, W, y, weights, delta):
-    N = X.shape[0]
-    rows = np.arange(N)
-    scores = X @ W
+def _svm_coef(scores, y, delta):
+    rows = np.arange(len(y))
     margins = scores - scores[rows, y][:, None] + delta
     margins[rows, y] = 0.0
     active = margins > 0  # a margin of exactly 0 is inactive
-    loss = float(weights @ np.where(active, margins, 0.0).sum(axis=1, dtype=np.float64))
-    coef = active.astype(X.dtype)
+    coef = active.astype(scores.dtype)
     coef[rows, y] = -coef.sum(axis=1)
-    coef *= weights[:, None].astype(X.dtype)
-    return loss, X.T @ coef
+    return np.where(active, margins, 0.0).sum(axis=1, dtype=np.float64), coef
 
 
-def softmax_loss_grad(X, W, y, weights):
-    N = X.shape[0]
-    rows = np.arange(N)
-    scores = X @ W
+def _softmax_coef(scores, y):
+    rows = np.arange(len(y))
     shifted = scores - scores.max(axis=1, keepdims=True)
     log_norm = np.log(np.exp(shifted).sum(axis=1, dtype=np.float64))
-    loss = float(weights @ (log_norm - shifted[rows, y]))
-    coef = np.exp(shifted - log_norm[:, None].astype(X.dtype))
+    coef = np.exp(shifted - log_norm[:, None].astype(scores.dtype))
     coef[rows, y] -= 1.0
+    return log_norm - shifted[rows, y], coef
+
+
+def loss_grad_rows(X, rows, WT, bias, y, weights, delta, kind):
+    Xb = X if rows is None else X[rows]
+    scores = Xb @ WT.T + bias.astype(X.dtype)
+    if not np.isfinite(scores).all():
+        return np.nan, np.zeros(WT.shape, dtype=X.dtype), np.zeros(WT.shape[0])
+    row_loss, coef = _svm_coef(scores, y, delta) if kind == "svm" else _softmax_coef(scores, y)
     coef *= weights[:, None].astype(X.dtype)
-    return loss, X.T @ coef
+    return float(weights @ row_loss), coef.T @ Xb, coef.sum(axis=0, dtype=np.float64)
