@@ -82,7 +82,7 @@ def check_penalty(reg: object, penalty: object, l1_ratio: object) -> tuple[float
 
 
 #: values checked per np.isfinite call: the boolean temporary stays in cache instead of
-#: being as large as X (22 ms against 47 ms for 49000 x 3073 float32)
+#: being as large as X (half the time of one np.isfinite over a large X, measured)
 FINITE_STEP = 1 << 18
 
 

@@ -8,6 +8,7 @@ methods.
 
 from __future__ import annotations
 
+import inspect
 import math
 import warnings
 
@@ -240,40 +241,46 @@ _COMMON_DOC = """
 """
 
 
+def _init_with(defaults: dict):
+    """An ``__init__`` that stores its parameters as attributes, unchanged, as scikit-learn wants.
+
+    Its signature lists ``defaults`` explicitly (scikit-learn's ``get_params`` and ``clone``
+    read the parameters from it), so both classifiers share one definition of the common ones.
+    """
+    kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    signature = inspect.Signature(
+        [inspect.Parameter("self", kind)] + [inspect.Parameter(n, kind, default=v) for n, v in defaults.items()]
+    )
+
+    def __init__(self, *args, **kwargs):
+        bound = signature.bind(self, *args, **kwargs)
+        bound.apply_defaults()
+        for name, value in list(bound.arguments.items())[1:]:
+            setattr(self, name, value)
+
+    __init__.__signature__ = signature
+    return __init__
+
+
+#: the training parameters both classifiers share, after their loss and learning rate
+_SGD_DEFAULTS = dict(
+    schedule="step",
+    batch_size=200,
+    num_iters=1000,
+    momentum=0.9,
+    fit_intercept=True,
+    random_state=None,
+    impl="jit",
+    n_threads=None,
+    verbose=False,
+)
+
+
 class SoftmaxClassifier(_LinearClassifier):
     """Softmax (multinomial logistic) regression trained by mini-batch SGD."""
 
     _kind = "softmax"
-
-    def __init__(
-        self,
-        reg: float = 1e-3,
-        penalty: str = "l2",
-        l1_ratio: float = 0.5,
-        learning_rate: float = 0.1,
-        schedule="step",
-        batch_size: int | None = 200,
-        num_iters: int = 1000,
-        momentum: float = 0.9,
-        fit_intercept: bool = True,
-        random_state: int | None = None,
-        impl: str = "jit",
-        n_threads: int | None = None,
-        verbose: bool = False,
-    ):
-        self.reg = reg
-        self.penalty = penalty
-        self.l1_ratio = l1_ratio
-        self.learning_rate = learning_rate
-        self.schedule = schedule
-        self.batch_size = batch_size
-        self.num_iters = num_iters
-        self.momentum = momentum
-        self.fit_intercept = fit_intercept
-        self.random_state = random_state
-        self.impl = impl
-        self.n_threads = n_threads
-        self.verbose = verbose
+    __init__ = _init_with(dict(reg=1e-3, penalty="l2", l1_ratio=0.5, learning_rate=0.1, **_SGD_DEFAULTS))
 
     def predict_proba(self, X: ArrayLike) -> np.ndarray:
         """Softmax of the scores, (N, C); rows sum to 1."""
@@ -293,38 +300,7 @@ class LinearSVM(_LinearClassifier):
     """Multiclass (Weston-Watkins) linear SVM trained by mini-batch SGD; ``delta`` is the margin."""
 
     _kind = "svm"
-
-    def __init__(
-        self,
-        reg: float = 1e-2,
-        penalty: str = "l2",
-        l1_ratio: float = 0.5,
-        delta: float = 1.0,
-        learning_rate: float = 0.003,
-        schedule="step",
-        batch_size: int | None = 200,
-        num_iters: int = 1000,
-        momentum: float = 0.9,
-        fit_intercept: bool = True,
-        random_state: int | None = None,
-        impl: str = "jit",
-        n_threads: int | None = None,
-        verbose: bool = False,
-    ):
-        self.reg = reg
-        self.penalty = penalty
-        self.l1_ratio = l1_ratio
-        self.delta = delta
-        self.learning_rate = learning_rate
-        self.schedule = schedule
-        self.batch_size = batch_size
-        self.num_iters = num_iters
-        self.momentum = momentum
-        self.fit_intercept = fit_intercept
-        self.random_state = random_state
-        self.impl = impl
-        self.n_threads = n_threads
-        self.verbose = verbose
+    __init__ = _init_with(dict(reg=1e-2, penalty="l2", l1_ratio=0.5, delta=1.0, learning_rate=0.003, **_SGD_DEFAULTS))
 
 
 SoftmaxClassifier.__doc__ += "\n" + _COMMON_DOC

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 
 from fastlin.optim import SCHEDULES
 
 FEATURES = ("raw", "hog", "color", "bow", "hog+color", "hog+bow", "color+bow", "hog+color+bow")
+
+
+class _UsageError(Exception):
+    """Arguments that cannot work together (exit status 2, as argparse's own errors)."""
 
 
 class _OneLineParser(argparse.ArgumentParser):
@@ -40,6 +46,30 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _seed(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be a non-negative int, got {text}")
+    return value
+
+
+def _plot_path(text: str) -> str:
+    """The PNG to write, checked before any work: a writable folder, not a folder itself."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("is empty: give a file name such as run.png")
+    path = Path(text).expanduser()
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text!r} is a folder: give a file name such as {path / 'run.png'}")
+    if path.suffix.lower() != ".png":
+        path = path.with_name(path.name + ".png")  # what matplotlib would write: say so up front
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise argparse.ArgumentTypeError(f"folder {str(parent)!r} does not exist")
+    if not os.access(parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise argparse.ArgumentTypeError(f"cannot write {str(path)!r} (permission denied)")
+    return str(path)
+
+
 def _dataset(text: str) -> tuple[str, str | None]:
     if text == "digits":
         return "digits", None
@@ -61,9 +91,11 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--batch-size", type=_positive_int, default=200)
     train.add_argument("--iters", type=_positive_int, default=1000, help="SGD steps")
     train.add_argument("--schedule", choices=SCHEDULES, default="step")
-    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--seed", type=_seed, default=0)
     train.add_argument("--threads", type=_positive_int, help="threads (default: every core)")
-    train.add_argument("--plot", metavar="FILE.png", help="save the loss curve and the weight templates")
+    train.add_argument(
+        "--plot", metavar="FILE.png", type=_plot_path, help="save the loss curve and the weight templates"
+    )
     sub.add_parser("check", help="gradient-check both losses and print the relative errors")
     return parser
 
@@ -80,8 +112,8 @@ def _stratified_split(y: np.ndarray, fraction: float, rng: np.random.Generator) 
 
 
 def _load(name: str, path: str | None, seed: int):
-    """(train, val, test) splits of images and labels."""
-    from fastlin.datasets import load_cifar10, load_digits
+    """(train, val, test) splits of images and labels, and the class names."""
+    from fastlin.datasets import CIFAR10_CLASSES, load_cifar10, load_digits
 
     if name == "digits":
         images, labels = load_digits()
@@ -89,11 +121,12 @@ def _load(name: str, path: str | None, seed: int):
         rest, test = _stratified_split(labels, 0.25, rng)
         train, val = _stratified_split(labels[rest], 0.1, rng)
         train, val = rest[train], rest[val]
-        return (images[train], labels[train]), (images[val], labels[val]), (images[test], labels[test])
+        splits = (images[train], labels[train]), (images[val], labels[val]), (images[test], labels[test])
+        return splits, tuple(str(d) for d in range(10))
     X_train, y_train, X_test, y_test = load_cifar10(path)
     # CS231n's split: the last 1000 of the 50000 training images validate
     n = len(y_train) - min(1000, len(y_train) // 10)
-    return (X_train[:n], y_train[:n]), (X_train[n:], y_train[n:]), (X_test, y_test)
+    return ((X_train[:n], y_train[:n]), (X_train[n:], y_train[n:]), (X_test, y_test)), CIFAR10_CLASSES
 
 
 def _featurize(splits, features: str, n_threads: int | None, seed: int) -> list[np.ndarray]:
@@ -104,7 +137,7 @@ def _featurize(splits, features: str, n_threads: int | None, seed: int) -> list[
     color = images.ndim == 4
     kinds = features.split("+")
     if "color" in kinds and not color:
-        raise ValueError("--features color needs RGB images: use --dataset cifar10:PATH")
+        raise _UsageError("--features color needs RGB images: use --dataset cifar10:PATH")
     fns = []
     if "raw" in kinds:
         fns.append(lambda x: x.reshape(len(x), -1).astype(np.float32))
@@ -123,7 +156,7 @@ def _featurize(splits, features: str, n_threads: int | None, seed: int) -> list[
     return [np.ascontiguousarray(np.hstack([fn(x) for fn in fns]), dtype=np.float32) for x in splits]
 
 
-def _plot(path: str, model, images_shape: tuple, features: str) -> str:
+def _plot(path: str, model, images_shape: tuple, features: str, class_names: tuple) -> str:
     try:
         import matplotlib
 
@@ -145,7 +178,7 @@ def _plot(path: str, model, images_shape: tuple, features: str) -> str:
             w = (w - w.min()) / (np.ptp(w) or 1.0)
             sub = fig.add_subplot(2, C, C + c + 1)
             sub.imshow(w, cmap=None if w.ndim == 3 else "gray")
-            sub.set_title(str(model.classes_[c]))
+            sub.set_title(class_names[int(model.classes_[c])], fontsize=9)
             sub.axis("off")
     fig.tight_layout()
     fig.savefig(path, dpi=100)
@@ -159,7 +192,7 @@ def train(args: argparse.Namespace) -> int:
 
     times = {}
     t = time.perf_counter()
-    (Xtr, ytr), (Xval, yval), (Xte, yte) = _load(*args.dataset, args.seed)
+    ((Xtr, ytr), (Xval, yval), (Xte, yte)), class_names = _load(*args.dataset, args.seed)
     times["load"] = time.perf_counter() - t
     t = time.perf_counter()
     Ftr, Fval, Fte = _featurize([Xtr, Xval, Xte], args.features, args.threads, args.seed)
@@ -191,7 +224,7 @@ def train(args: argparse.Namespace) -> int:
     print("time      " + "  ".join(f"{k} {v:.2f}s" for k, v in times.items()))
     print(f"loss      first {model.loss_history_[0]:.4f}  last {model.loss_history_[-1]:.4f}")
     if args.plot:
-        what = _plot(args.plot, model, Xtr.shape[1:], args.features)
+        what = _plot(args.plot, model, Xtr.shape[1:], args.features, class_names)
         print(f"plot      {args.plot}: {what}")
     return 0
 
@@ -211,7 +244,7 @@ def check() -> int:
             errors = fastlin.grad_check_sparse(
                 lambda w, fn=fn, impl=impl: fn(w, X, y, 0.1, impl=impl)[0], W, dW, 10, seed=1
             )
-            worst = max(worst, float(errors.max()))
+            worst = max(worst, float(errors.max()) if np.isfinite(errors).all() else np.inf)
             print(
                 f"{name:8s} {impl:10s} max relative error {errors.max():.2e}  " + " ".join(f"{e:.1e}" for e in errors)
             )
@@ -221,14 +254,27 @@ def check() -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``fastlin`` console script and of ``python -m fastlin``."""
-    args = build_parser().parse_args(argv)
+    """Entry point of the ``fastlin`` console script and of ``python -m fastlin``.
+
+    Exit status: 0 on success, 2 for bad usage (arguments, a missing data folder), 1 for a
+    run that failed (corrupt data, divergence, no memory, a file that cannot be written),
+    130 when interrupted. Every error is one line on stderr.
+    """
     try:
+        args = build_parser().parse_args(argv)
         return train(args) if args.command == "train" else check()
-    except (FileNotFoundError, ValueError) as e:
+    except KeyboardInterrupt:
+        print("fastlin: interrupted", file=sys.stderr)
+        return 130
+    except (_UsageError, FileNotFoundError, NotADirectoryError) as e:
         print(f"fastlin: error: {e}", file=sys.stderr)
         return 2
-
-
-if __name__ == "__main__":  # pragma: no cover
-    raise SystemExit(main())
+    except (ValueError, TypeError, FloatingPointError, OSError) as e:
+        print(f"fastlin: error: {e}", file=sys.stderr)
+        return 1
+    except MemoryError:
+        print(
+            "fastlin: error: out of memory (try fewer --iters, a smaller --batch-size or other features)",
+            file=sys.stderr,
+        )
+        return 1

@@ -1,7 +1,14 @@
-"""Data sets: the digits that ship with fastlin, and CIFAR-10 from a folder you downloaded."""
+"""Data sets: the digits that ship with fastlin, and CIFAR-10 from a folder you downloaded.
+
+CIFAR-10's batches are Python pickles. A pickle can name any importable callable, and
+``pickle.load`` calls it, so a crafted file could run code: fastlin reads them with an
+unpickler that admits only what the official batches hold (dicts, lists, bytes, str, ints
+and NumPy arrays); anything else is refused with a ValueError naming the file.
+"""
 
 from __future__ import annotations
 
+import io
 import pickle
 from importlib import resources
 from pathlib import Path
@@ -35,18 +42,64 @@ def _missing(root: Path, what: str) -> FileNotFoundError:
     )
 
 
-def _read_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
-    with path.open("rb") as fh:
-        batch = pickle.load(fh, encoding="bytes")
+#: the only globals a CIFAR-10 batch may name: NumPy's array reconstruction (NumPy 1 and 2)
+_ALLOWED_GLOBALS = {
+    ("numpy.core.multiarray", "_reconstruct"),
+    ("numpy._core.multiarray", "_reconstruct"),
+    ("numpy", "ndarray"),
+    ("numpy", "dtype"),
+}
+#: the largest file a CIFAR-10 batch can be (10,000 images of 3,072 bytes, with room to spare)
+_MAX_BATCH_BYTES = 64 * 2**20
+
+
+def _latin1_bytes(text: str, encoding: str = "latin1") -> bytes:
+    """How protocol-2 pickles written by Python 3 spell bytes (``_codecs.encode(s, "latin1")``)."""
+    if encoding not in ("latin1", "latin-1"):
+        raise pickle.UnpicklingError(f"it encodes bytes as {encoding!r}, not latin1")
+    return text.encode("latin1")
+
+
+class _BatchUnpickler(pickle.Unpickler):
+    """An unpickler that builds only dicts, lists, bytes, str, numbers and NumPy arrays."""
+
+    def find_class(self, module: str, name: str):
+        if (module, name) == ("_codecs", "encode"):
+            return _latin1_bytes
+        if (module, name) in _ALLOWED_GLOBALS:
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(f"it names {module}.{name}, which a CIFAR-10 batch never holds")
+
+
+def _unpickle(path: Path) -> object:
+    size = path.stat().st_size
+    if size == 0:
+        raise ValueError(f"{path} is empty: not a CIFAR-10 python batch")
+    if size > _MAX_BATCH_BYTES:
+        raise ValueError(f"{path} is {size} bytes, too large for a CIFAR-10 python batch")
     try:
-        data = np.asarray(batch[b"data"], dtype=np.uint8)
-        labels = np.asarray(batch[b"labels"], dtype=np.int64)
-    except (KeyError, TypeError):
-        raise ValueError(f"{path} is not a CIFAR-10 python batch (no b'data' and b'labels')") from None
+        return _BatchUnpickler(io.BytesIO(path.read_bytes()), encoding="bytes").load()
+    except Exception as e:  # any failure of a corrupt or hostile pickle
+        raise ValueError(f"{path} is not a valid CIFAR-10 python batch: {type(e).__name__}: {e}") from None
+
+
+def _read_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    batch = _unpickle(path)
+    if not isinstance(batch, dict) or b"data" not in batch or b"labels" not in batch:
+        raise ValueError(f"{path} is not a CIFAR-10 python batch (no b'data' and b'labels')")
+    data, labels = batch[b"data"], batch[b"labels"]
+    if not isinstance(data, np.ndarray) or data.dtype != np.uint8:
+        what = data.dtype if isinstance(data, np.ndarray) else type(data).__name__
+        raise ValueError(f"{path}: b'data' must be a uint8 array of pixels, got {what}")
+    if not isinstance(labels, list) or not all(type(v) is int for v in labels):
+        raise ValueError(f"{path}: b'labels' must be a list of ints")
+    labels = np.asarray(labels, dtype=np.int64)
     if data.ndim != 2 or data.shape[1] != 3072 or labels.shape != (data.shape[0],):
         raise ValueError(
             f"{path} holds data of shape {data.shape} and {labels.shape} labels; expected (n, 3072) and (n,)"
         )
+    if labels.size and (labels.min() < 0 or labels.max() >= len(CIFAR10_CLASSES)):
+        raise ValueError(f"{path}: labels must be in [0, 10), got labels in [{labels.min()}, {labels.max()}]")
     # each row is 1024 red, then 1024 green, then 1024 blue values, row-major
     return data.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1), labels
 
@@ -70,6 +123,9 @@ def load_cifar10(root: str | Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, 
     ------
     FileNotFoundError
         The folder or one of its files is missing; the message says what to download.
+    ValueError
+        A file that is not a CIFAR-10 batch: truncated, corrupt, of other pixel types or
+        labels, or a pickle naming anything but NumPy arrays (it is never run).
     """
     root = Path(root)
     if not root.is_dir():

@@ -14,10 +14,13 @@ def _check_f_x(f: object, x: object) -> np.ndarray:
     if not callable(f):
         raise TypeError(f"f must be callable (x -> float), got {type(f).__name__}")
     arr = np.asarray(x)
-    if arr.dtype.kind != "f":
-        raise TypeError(f"x must be a float array, got dtype {arr.dtype}")
+    if arr.dtype.kind != "f" or arr.dtype.itemsize < 4:
+        # float16 cannot hold x + h for the default step: every difference would be 0
+        raise TypeError(f"x must be a float32 or float64 array, got dtype {arr.dtype}")
     if arr.size == 0:
         raise ValueError("x is empty")
+    if not np.isfinite(arr).all():
+        raise ValueError("x contains NaN or inf")
     return arr
 
 
@@ -29,6 +32,8 @@ def _centred(f: Callable, x: np.ndarray, ix: tuple, h: float) -> float:
     x[ix] = old - h
     minus = float(f(x))
     x[ix] = old
+    if not (np.isfinite(plus) and np.isfinite(minus)):
+        raise FloatingPointError(f"f returned a non-finite value ({plus}, {minus}) next to x{list(ix)}")
     return (plus - minus) / (2.0 * h)
 
 
@@ -48,6 +53,11 @@ def numerical_gradient(f: Callable[[np.ndarray], float], x: ArrayLike, h: float 
     Returns
     -------
     ndarray of float64, same shape as ``x``
+
+    Raises
+    ------
+    FloatingPointError
+        ``f`` returned NaN or inf next to ``x``.
     """
     x = _check_f_x(f, x).copy()
     h = check_scalar("h", h, low=0.0, low_open=True)
@@ -70,7 +80,13 @@ def grad_check_sparse(
     Returns
     -------
     ndarray of shape (num_checks,)
-        ``|num - ana| / (|num| + |ana|)`` at each sampled entry (0 where both are 0).
+        ``|num - ana| / (|num| + |ana|)`` at each sampled entry (0 where both are 0; NaN
+        where the analytic gradient is not finite, so that a NaN never passes as agreement).
+
+    Raises
+    ------
+    FloatingPointError
+        ``f`` returned NaN or inf next to a sampled entry.
     """
     x = _check_f_x(f, x).copy()
     analytic = np.asarray(analytic_grad)
@@ -85,14 +101,21 @@ def grad_check_sparse(
         num = _centred(f, x, ix, h)
         ana = float(analytic[ix])
         denom = abs(num) + abs(ana)
-        errors[k] = abs(num - ana) / denom if denom > 0 else 0.0
+        if not np.isfinite(ana):
+            errors[k] = np.nan
+        else:
+            errors[k] = abs(num - ana) / denom if denom > 0 else 0.0
     return errors
 
 
 def rel_error(a: ArrayLike, b: ArrayLike) -> float:
-    """Largest relative error ``|a - b| / max(1e-8, |a| + |b|)`` over all entries."""
-    a = np.asarray(a, dtype=np.float64)
-    b = np.asarray(b, dtype=np.float64)
+    """Largest relative error ``|a - b| / max(1e-8, |a| + |b|)`` over all entries (NaN if any is)."""
+    a, b = np.asarray(a), np.asarray(b)
+    for name, arr in (("a", a), ("b", b)):
+        if arr.dtype.kind not in "biuf":
+            raise TypeError(f"{name} must hold real numbers, got dtype {arr.dtype}")
+    a = a.astype(np.float64)
+    b = b.astype(np.float64)
     if a.shape != b.shape:
         raise ValueError(f"a has shape {a.shape}, b has {b.shape}; they must match")
     if a.size == 0:

@@ -25,7 +25,7 @@ KINDS = ("svm", "softmax")
 
 
 @dataclass(frozen=True)
-class LossProblem:
+class _LossProblem:
     """Validated inputs of a loss call, ready for any tier's kernel."""
 
     WT: np.ndarray  # (C, D) C-contiguous in X's dtype: W transposed, the kernels' layout
@@ -35,7 +35,7 @@ class LossProblem:
     W: np.ndarray  # the caller's W, validated (for the penalty and dW's dtype)
 
 
-def _prepare(W: ArrayLike, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None) -> LossProblem:
+def _prepare(W: ArrayLike, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None) -> _LossProblem:
     """Check shapes, dtypes, labels and weights; no pass over X's values here."""
     W = check_weights(W)
     X = as_float_array("X", X, ndim=2)
@@ -43,7 +43,7 @@ def _prepare(W: ArrayLike, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike 
         raise ValueError(f"X has {X.shape[1]} columns but W has {W.shape[0]} rows; they must match (X @ W)")
     y = check_labels(y, X.shape[0], W.shape[1])
     weights = normalized_sample_weight(sample_weight, X.shape[0])
-    return LossProblem(np.ascontiguousarray(W.T, dtype=X.dtype), X, y, weights, W)
+    return _LossProblem(np.ascontiguousarray(W.T, dtype=X.dtype), X, y, weights, W)
 
 
 def loss_grad_rows(kind, X, rows, WT, bias, y, weights, delta, impl, n_threads):

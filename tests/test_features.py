@@ -8,7 +8,7 @@ from skimage import data
 from skimage.feature import hog as sk_hog
 
 import fastlin
-from bench.peers import cs231n_color_histogram_hsv
+from tests.peers import cs231n_color_histogram_hsv
 
 IMPLS = ("naive", "vectorized", "jit")
 #: HOG agreement with scikit-image: the naive and jit tiers round as it does (float32 cell

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 import fastlin
-from bench.peers import TORCH_LOSSES
 from tests.helpers import IMPLS, assert_close, make_problem
+from tests.peers import TORCH_LOSSES
 
 LOSSES = {"svm": fastlin.svm_loss, "softmax": fastlin.softmax_loss}
 

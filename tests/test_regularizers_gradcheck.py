@@ -58,7 +58,7 @@ def test_rel_error():
 def test_gradcheck_bad_input():
     with pytest.raises(TypeError, match="f must be callable"):
         fastlin.numerical_gradient(3, np.ones(2))
-    with pytest.raises(TypeError, match="x must be a float array"):
+    with pytest.raises(TypeError, match="x must be a float32 or float64 array"):
         fastlin.numerical_gradient(np.sum, np.ones(2, dtype=int))
     with pytest.raises(ValueError, match="h must be > 0"):
         fastlin.numerical_gradient(np.sum, np.ones(2), h=0)

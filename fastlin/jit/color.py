@@ -19,7 +19,7 @@ def _hues(image, row, scale, table, rgb, values):
     Two loops: the first gathers the row's channels, divided by ``scale``, into ``rgb``
     (``table[v] = v / scale`` for uint8 images: the same divisions, done 256 times instead of
     three times a pixel; empty otherwise); the second computes the hues with selects only, no
-    branches and no lookups, so it vectorizes (3.2x faster than one fused loop, which did not).
+    branches and no lookups, so it vectorizes (one fused loop did not).
     """
     one = scale / scale  # constants in the working dtype: a float64 literal would promote float32
     two, four, six = one + one, one + one + one + one, (one + one) * (one + one + one)

@@ -26,58 +26,57 @@ SVM, SOFTMAX = 0, 1
 
 
 @njit(**JIT_OPTIONS)
-def _svm_rows(S, n_rows, y, weights, start, delta, G):
-    """Hinge loss of a block's rows and its dL/dscores; returns (loss, all scores finite)."""
-    C = S.shape[1]
+def _svm_row(S, r, yi, wi, delta, G):
+    """Weighted hinge loss of row ``r`` of the scores; its dL/dscores into ``G[r]``."""
+    correct = np.float64(S[r, yi])
     loss = 0.0
-    finite = True
-    for r in range(n_rows):
-        yi = y[start + r]
-        wi = weights[start + r]
-        correct = np.float64(S[r, yi])
-        active = 0
-        for j in range(C):
-            s = np.float64(S[r, j])
-            finite &= np.isfinite(s)
-            margin = s - correct + delta
-            if j != yi and margin > 0.0:  # a margin of exactly 0 is inactive
-                loss += wi * margin
-                G[r, j] = wi
-                active += 1
-            else:
-                G[r, j] = 0.0
-        G[r, yi] = -active * wi
-    return loss, finite
+    active = 0
+    for j in range(S.shape[1]):
+        margin = np.float64(S[r, j]) - correct + delta
+        if j != yi and margin > 0.0:  # a margin of exactly 0 is inactive
+            loss += wi * margin
+            G[r, j] = wi
+            active += 1
+        else:
+            G[r, j] = 0.0
+    G[r, yi] = -active * wi
+    return loss
 
 
 @njit(**JIT_OPTIONS)
-def _softmax_rows(S, n_rows, y, weights, start, G):
-    """Cross-entropy of a block's rows and its dL/dscores; returns (loss, all scores finite).
+def _softmax_row(S, r, yi, wi, G):
+    """Weighted cross-entropy of row ``r`` of the scores; its dL/dscores into ``G[r]``.
 
     The exponentials run in S's dtype (float32 data takes the cheaper ``expf``), their sum
     and the loss in float64.
     """
     C = S.shape[1]
+    top = S[r, 0]
+    for j in range(C):
+        top = max(top, S[r, j])
+    total = 0.0
+    for j in range(C):
+        e = np.exp(S[r, j] - top)  # <= 1: no overflow, whatever the scores
+        G[r, j] = e  # unnormalized for now: one exp per score
+        total += e
+    scale = wi / total
+    for j in range(C):
+        G[r, j] *= scale
+    G[r, yi] -= wi
+    return wi * (np.log(total) + np.float64(top) - np.float64(S[r, yi]))
+
+
+@njit(**JIT_OPTIONS)
+def _block_loss(S, n_rows, y, weights, start, delta, kind, G):
+    """Loss of a block's rows and its dL/dscores; returns (loss, all scores finite)."""
     loss = 0.0
     finite = True
     for r in range(n_rows):
+        for j in range(S.shape[1]):
+            finite &= np.isfinite(S[r, j])
         yi = y[start + r]
         wi = weights[start + r]
-        top = S[r, 0]
-        for j in range(C):
-            s = S[r, j]
-            finite &= np.isfinite(s)
-            top = max(top, s)
-        total = 0.0
-        for j in range(C):
-            e = np.exp(S[r, j] - top)  # <= 1: no overflow, whatever the scores
-            G[r, j] = e  # unnormalized for now: one exp per score
-            total += e
-        loss += wi * (np.log(total) + np.float64(top) - np.float64(S[r, yi]))
-        scale = wi / total
-        for j in range(C):
-            G[r, j] *= scale
-        G[r, yi] -= wi
+        loss += _svm_row(S, r, yi, wi, delta, G) if kind == SVM else _softmax_row(S, r, yi, wi, G)
     return loss, finite
 
 
@@ -98,10 +97,7 @@ def _chunk(X, rows, WT, bias, y, weights, delta, kind, start, stop, dWT, db):
         for r in range(n_rows):
             for c in range(C):
                 S[r, c] += bias[c]
-        if kind == SVM:
-            block_loss, block_finite = _svm_rows(S, n_rows, y, weights, b, delta, G)
-        else:
-            block_loss, block_finite = _softmax_rows(S, n_rows, y, weights, b, G)
+        block_loss, block_finite = _block_loss(S, n_rows, y, weights, b, delta, kind, G)
         loss += block_loss
         finite &= block_finite
         for r in range(n_rows):

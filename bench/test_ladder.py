@@ -1,0 +1,57 @@
+"""The speed ladder: every operation of ``tests/registry.py``, every tier and every peer.
+
+One benchmark group per (operation, shape, dtype); ``python -m bench.report`` turns the
+saved medians into tables of ratios. Compile time is kept out (a warm-up call runs first;
+``python -m bench.compile_times`` measures it apart).
+"""
+
+import numpy as np
+import pytest
+
+from tests.registry import OPERATIONS
+
+ROUNDS = 5  # a median of this many rounds for calls long enough to be timed one at a time
+
+
+def test_ladder(benchmark, ladder_case):
+    name, shape, dtype, who = ladder_case
+    op = OPERATIONS[name]
+    case = op.case(shape, dtype, bench=True)
+    if who in op.tiers:
+        run = lambda: op.run(case, case.data, who, None)  # noqa: E731
+    else:
+        peer = next(p for p in op.peers if p.name == who)
+        run = peer.make(case)
+        if run is None:
+            pytest.skip(f"{who} is not installed or does not take {dtype}")
+    result = run()  # warm-up: compilation, caches
+    benchmark.group = f"{name}|{case.label}|{dtype}"
+    benchmark.extra_info["who"] = who
+    if op.flops is not None:
+        benchmark.extra_info["flops"] = op.flops(shape)
+    if name == "kmeans":
+        benchmark.extra_info["inertia"] = float(result[2])
+    benchmark.pedantic(run, rounds=ROUNDS, iterations=1)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_matmul_reference(benchmark, smoke, dtype):
+    """A large square NumPy matmul: the machine's practical FLOP rate."""
+    n = 256 if smoke else 2048
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((n, n)).astype(dtype)
+    b = rng.standard_normal((n, n)).astype(dtype)
+    a @ b
+    benchmark.group = f"matmul|{n}x{n}|{dtype}"
+    benchmark.extra_info["flops"] = 2 * n**3
+    benchmark(np.matmul, a, b)
+
+
+def test_streaming_read_reference(benchmark, smoke):
+    """One streaming pass over an X of the full-batch loss shape: the machine's memory floor."""
+    shape = (1000, 3073) if smoke else (49000, 3073)
+    X = np.random.default_rng(0).standard_normal(shape, dtype=np.float32)
+    X.sum()
+    benchmark.group = f"read|{'x'.join(map(str, shape))}|float32"
+    benchmark.extra_info["bytes"] = X.nbytes
+    benchmark(np.sum, X)

@@ -1,0 +1,176 @@
+"""Outside implementations fastlin is checked and benchmarked against, in one place.
+
+``tests/registry.py`` names them per operation; the tier tests and the ladder in ``bench/``
+both take them from there. A peer whose library is not installed is ``None`` (or its
+runner returns None), and its checks and benchmarks skip.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+try:
+    import torch
+    import torch.nn.functional as F
+except ImportError:  # pragma: no cover - optional peer
+    torch = None
+
+
+def _torch_loss(kind):
+    if torch is None:
+        return None
+
+    def run(W, X, y, reg=0.0):
+        """Forward and backward of the loss (plus ``reg * sum(W**2)``) with autograd; (loss, dW)."""
+        Wt = torch.from_numpy(W).requires_grad_(True)
+        scores = torch.from_numpy(X) @ Wt
+        target = torch.from_numpy(np.asarray(y, dtype=np.int64))
+        if kind == "svm":
+            loss = W.shape[1] * F.multi_margin_loss(scores, target)
+        else:
+            loss = F.cross_entropy(scores, target)
+        if reg:
+            loss = loss + reg * (Wt * Wt).sum()
+        loss.backward()
+        return float(loss.detach()), Wt.grad.numpy()
+
+    return run
+
+
+#: loss kind -> PyTorch forward+backward (None when torch is missing)
+TORCH_LOSSES = {"svm": _torch_loss("svm"), "softmax": _torch_loss("softmax")}
+
+
+def cs231n_svm_loss_vectorized(W, X, y, reg):
+    """CS231n's ``svm_loss_vectorized`` (assignment 1) as students write it: mean hinge loss
+    with delta 1 plus ``reg * sum(W * W)``, the gradient from a margin mask."""
+    num_train = X.shape[0]
+    rows = np.arange(num_train)
+    scores = X.dot(W)
+    correct = scores[rows, y][:, np.newaxis]
+    margins = np.maximum(0, scores - correct + 1)
+    margins[rows, y] = 0
+    loss = np.sum(margins) / num_train + reg * np.sum(W * W)
+    mask = (margins > 0).astype(X.dtype)
+    mask[rows, y] = -np.sum(mask, axis=1)
+    dW = X.T.dot(mask) / num_train + 2 * reg * W
+    return loss, dW
+
+
+def cs231n_softmax_loss_vectorized(W, X, y, reg):
+    """CS231n's ``softmax_loss_vectorized``: shifted scores, probabilities, mean cross-entropy
+    plus ``reg * sum(W * W)``."""
+    num_train = X.shape[0]
+    rows = np.arange(num_train)
+    scores = X.dot(W)
+    scores -= np.max(scores, axis=1, keepdims=True)
+    probs = np.exp(scores)
+    probs /= np.sum(probs, axis=1, keepdims=True)
+    loss = -np.sum(np.log(probs[rows, y])) / num_train + reg * np.sum(W * W)
+    probs[rows, y] -= 1
+    dW = X.T.dot(probs) / num_train + 2 * reg * W
+    return loss, dW
+
+
+def skimage_hog_loop(images, channel_axis=None, **kw):
+    """``skimage.feature.hog`` image by image: the reference fastlin's HOG matches."""
+    from skimage.feature import hog
+
+    return np.stack([hog(im, channel_axis=channel_axis, **kw) for im in images])
+
+
+def with_sklearn(runner):
+    """``runner`` when scikit-learn is installed, else None (the peer skips)."""
+    try:
+        import sklearn  # noqa: F401
+    except ImportError:  # pragma: no cover - optional peer
+        return None
+    return runner
+
+
+def sklearn_kmeans(X, k, max_iter, seed=0):
+    """scikit-learn's ``KMeans`` (Lloyd, one initialization): (centers, labels, inertia)."""
+    from sklearn.cluster import KMeans
+
+    km = KMeans(k, n_init=1, algorithm="lloyd", max_iter=max_iter, tol=0, random_state=seed).fit(X)
+    return km.cluster_centers_, km.labels_, float(km.inertia_)
+
+
+def sklearn_bow_counts(images, words, p):
+    """Every patch at stride 1 with ``extract_patches_2d``, normalized, nearest word by
+    ``KMeans.predict`` on the same codebook, counted per image."""
+    from sklearn.cluster import KMeans
+    from sklearn.feature_extraction.image import extract_patches_2d
+
+    km = KMeans(len(words), n_init=1, max_iter=1, random_state=0).fit(words)
+    km.cluster_centers_ = np.ascontiguousarray(words, dtype=np.float32)
+    out = np.empty((len(images), len(words)))
+    for i, im in enumerate(images):
+        patches = extract_patches_2d(im, (p, p)).reshape(-1, p * p * (1 if im.ndim == 2 else im.shape[2]))
+        patches = patches.astype(np.float32)
+        patches -= patches.mean(axis=1, keepdims=True)
+        patches /= np.maximum(np.linalg.norm(patches, axis=1, keepdims=True), 1e-12)
+        out[i] = np.bincount(km.predict(patches), minlength=len(words))
+    return out
+
+
+def cs231n_color_histogram_hsv(im, nbin=10, xmin=0, xmax=255, normalized=True):
+    """CS231n's ``color_histogram_hsv`` (assignment 1, ``features.py``), the definition we match."""
+    import matplotlib.colors
+
+    bins = np.linspace(xmin, xmax, nbin + 1)
+    hsv = matplotlib.colors.rgb_to_hsv(im / xmax) * xmax
+    hist, edges = np.histogram(hsv[:, :, 0], bins=bins, density=normalized)
+    return hist * np.diff(edges)
+
+
+try:
+    import cv2
+except ImportError:  # pragma: no cover - optional peer
+    cv2 = None
+
+
+def opencv_hog_loop(images, pixels_per_cell=(8, 8), cells_per_block=(2, 2), orientations=9):
+    """OpenCV's ``HOGDescriptor.compute`` image by image (its own maths: Gaussian window,
+    bilinear votes). None when OpenCV is missing."""
+    if cv2 is None:
+        return None
+    H, W = images.shape[1:3]
+    c_row, c_col = pixels_per_cell
+    block = (c_col * cells_per_block[1], c_row * cells_per_block[0])
+    descriptor = cv2.HOGDescriptor((W, H), block, (c_col, c_row), (c_col, c_row), orientations)
+    return np.stack([descriptor.compute(im).ravel() for im in images])
+
+
+def opencv_hue_histogram_loop(images, nbin=10):
+    """OpenCV's ``cvtColor`` to HSV (hue on 0-255) and ``calcHist``, image by image."""
+    if cv2 is None:
+        return None
+    out = np.empty((len(images), nbin))
+    for i, im in enumerate(images):
+        hsv = cv2.cvtColor(im, cv2.COLOR_RGB2HSV_FULL)
+        hist = cv2.calcHist([hsv], [0], None, [nbin], [0, 256]).ravel()
+        out[i] = hist / hist.sum()
+    return out
+
+
+def cs231n_softmax_train(X, y, W, learning_rate, reg, num_iters, batch_size, seed=0):
+    """CS231n's ``LinearClassifier.train`` loop with its vectorized softmax loss: sample a
+    batch with ``np.random.choice``, copy ``X[idx]``, compute loss and gradient, step."""
+    rng = np.random.default_rng(seed)
+    N = X.shape[0]
+    W = W.copy()
+    history = []
+    for _ in range(num_iters):
+        idx = rng.choice(N, batch_size)
+        X_batch, y_batch = X[idx], y[idx]
+        scores = X_batch @ W
+        scores -= scores.max(axis=1, keepdims=True)
+        probs = np.exp(scores)
+        probs /= probs.sum(axis=1, keepdims=True)
+        loss = -np.log(probs[np.arange(batch_size), y_batch]).mean() + reg * np.sum(W * W)
+        probs[np.arange(batch_size), y_batch] -= 1
+        dW = X_batch.T @ probs / batch_size + 2 * reg * W
+        W -= learning_rate * dW
+        history.append(loss)
+    return W, history

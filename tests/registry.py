@@ -1,0 +1,371 @@
+"""The table of operations: what the tier tests check and what the ladder in ``bench/`` times.
+
+One :class:`Operation` per hot operation names the public call (in any tier), the inputs it
+is measured on, the tolerance between tiers, and the outside peers with the way each is
+compared. ``tests/test_tiers.py`` derives the tier-equivalence matrix from it (dtype x
+memory layout x read-only x threads) and ``bench/test_ladder.py`` the benchmarks, so a new
+operation is one entry here plus its kernels, and no contender is timed without being
+checked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+
+import fastlin
+from tests import peers
+
+TIERS = ("naive", "vectorized", "jit")
+#: the CS231n notebook's regularization strength, used wherever a loss is benchmarked
+REG = 2.5e4
+
+
+@dataclass(frozen=True)
+class Peer:
+    """An outside implementation: ``make(case)`` returns a zero-argument runner, or None when
+    its library is missing; ``check(peer_result, fastlin_result, case)`` asserts they agree."""
+
+    name: str
+    make: Callable
+    check: Callable
+
+
+@dataclass(frozen=True)
+class Case:
+    """Inputs of one operation at one shape and dtype; ``data`` holds the arrays by name."""
+
+    op: str
+    shape: tuple
+    dtype: str
+    data: dict
+    params: dict = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        return "x".join(map(str, self.shape))
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One row of the table.
+
+    ``run(case, data, impl, n_threads)`` calls fastlin (``data`` may be a re-laid-out copy of
+    ``case.data``); ``main`` names the array of ``data`` the layout matrix varies;
+    ``compare(a, b, dtype)`` asserts two fastlin results agree between tiers.
+    """
+
+    name: str
+    run: Callable
+    make: Callable  # (shape, dtype, seed) -> Case
+    main: str
+    dtypes: tuple
+    test_shapes: tuple  # small: every tier, every layout
+    bench_shapes: tuple  # the ladder's shapes
+    smoke_shape: tuple  # the one small shape a plain `pytest` runs each benchmark on
+    compare: Callable
+    tiers: tuple = TIERS
+    naive_bench_limit: int = 0  # largest input size (elements) the naive tier is timed on
+    peers: tuple = ()
+    flops: Callable | None = None  # shape -> floating-point operations of one call
+    bench_dtypes: tuple = ()  # the dtypes the ladder times (default: the first of ``dtypes``)
+    test_params: dict = field(default_factory=dict)  # parameters of the tier tests' calls
+    bench_params: dict = field(default_factory=dict)  # parameters of the ladder's calls
+
+    def case(self, shape, dtype, *, bench=False, seed=0) -> Case:
+        case = self.make(tuple(shape), dtype, seed)
+        extra = self.bench_params if bench else self.test_params
+        return Case(case.op, case.shape, case.dtype, case.data, {**case.params, **extra})
+
+
+# --- comparisons -------------------------------------------------------------------------
+
+TOL = {"float32": 1e-4, "float64": 1e-10, "uint8": 1e-10}
+
+
+def _close(a, b, rtol):
+    a = np.asarray(a, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    scale = max(1.0, float(np.abs(b).max()))
+    np.testing.assert_allclose(a, b, rtol=rtol, atol=rtol * scale)
+
+
+def compare_loss(a, b, dtype):
+    _close(a[0], b[0], TOL[dtype])
+    _close(a[1], b[1], TOL[dtype])
+    assert a[1].dtype == b[1].dtype and a[1].shape == b[1].shape
+
+
+def compare_features(atol):
+    def compare(a, b, dtype):
+        assert a.shape == b.shape and a.dtype == b.dtype
+        np.testing.assert_allclose(a, b, rtol=0, atol=atol)
+
+    return compare
+
+
+def compare_kmeans(a, b, dtype):
+    np.testing.assert_allclose(a[0], b[0], rtol=TOL[dtype], atol=TOL[dtype])
+    np.testing.assert_array_equal(a[1], b[1])
+    _close(a[2], b[2], TOL[dtype])
+
+
+def check_allclose(atol):
+    """A peer check: fastlin's result within ``atol`` of the peer's, entry by entry."""
+
+    def check(peer, ours, case):
+        np.testing.assert_allclose(ours, peer, rtol=0, atol=atol)
+
+    return check
+
+
+def _opencv(loop, **kw):
+    """A peer maker for an OpenCV loop over a uint8 batch (None without OpenCV or for floats)."""
+
+    def make(case):
+        images = case.data["images"]
+        if peers.cv2 is None or images.dtype != np.uint8:
+            return None
+        return lambda: loop(images, **kw)
+
+    return make
+
+
+def same_shape_finite(peer, ours, case):
+    """For peers that compute a different variant (OpenCV's HOG, its hue on 0-255)."""
+    assert np.shape(peer)[0] == np.shape(ours)[0] and np.isfinite(peer).all()
+
+
+# --- the operations ----------------------------------------------------------------------
+
+
+def _loss_case(shape, dtype, seed):
+    N, D, C = shape
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((N, D), dtype=np.float32).astype(dtype)
+    W = (1e-2 * rng.standard_normal((D, C))).astype(dtype)
+    y = rng.integers(0, C, N)
+    return Case("loss", shape, dtype, {"X": X, "W": W, "y": y})
+
+
+def _loss_op(kind: str) -> Operation:
+    public = getattr(fastlin, f"{kind}_loss")
+    cs231n = getattr(peers, f"cs231n_{kind}_loss_vectorized")
+
+    def run(case, data, impl, n_threads):
+        return public(data["W"], data["X"], data["y"], case.params["reg"], impl=impl, n_threads=n_threads)
+
+    def check(peer_result, ours, case):
+        compare_loss((np.float64(peer_result[0]), np.asarray(peer_result[1])), ours, case.dtype)
+
+    def make_cs231n(case):
+        d = case.data
+        return lambda: cs231n(d["W"], d["X"], d["y"], case.params["reg"])
+
+    def make_torch(case):
+        fn = peers.TORCH_LOSSES[kind]
+        if fn is None:
+            return None
+        import torch
+
+        torch.set_num_threads(fastlin._config.max_threads())
+        d = case.data
+        return lambda: fn(d["W"], d["X"], d["y"], case.params["reg"])
+
+    return Operation(
+        name=f"{kind}",
+        run=run,
+        make=_loss_case,
+        main="X",
+        dtypes=("float32", "float64"),
+        test_shapes=((37, 11, 5), (130, 7, 3)),
+        bench_shapes=((500, 3073, 10), (49000, 3073, 10), (10000, 512, 100)),
+        smoke_shape=(64, 33, 10),
+        compare=compare_loss,
+        naive_bench_limit=500 * 3073,
+        peers=(Peer("cs231n", make_cs231n, check), Peer("torch", make_torch, check)),
+        flops=lambda s: 4 * s[0] * s[1] * s[2],
+        bench_dtypes=("float32", "float64"),
+        test_params={"reg": 0.1},
+        bench_params={"reg": REG},
+    )
+
+
+HOG_KW = dict(orientations=9, pixels_per_cell=(8, 8), cells_per_block=(2, 2))
+
+
+@lru_cache(maxsize=8)
+def _camera():
+    from skimage import data
+
+    return data.camera()
+
+
+def _image_case(shape, dtype, seed):
+    """A batch of images: random ones, or crops of scikit-image's camera for a single image."""
+    rng = np.random.default_rng(seed)
+    if shape[0] == 1:
+        H, W = shape[1:3]
+        images = _camera()[:H, :W][None].astype(dtype)
+    elif dtype == "uint8":
+        images = rng.integers(0, 256, shape).astype(np.uint8)
+    else:
+        images = (rng.random(shape) * 255).astype(dtype)
+    return Case("images", shape, dtype, {"images": images})
+
+
+def _hog_run(case, data, impl, n_threads):
+    axis = -1 if data["images"].ndim == 4 else None
+    return fastlin.hog_batch(data["images"], channel_axis=axis, impl=impl, n_threads=n_threads, **HOG_KW)
+
+
+def _make_skimage_hog(case):
+    images = case.data["images"]
+    axis = -1 if images.ndim == 4 else None
+    return lambda: peers.skimage_hog_loop(images, channel_axis=axis, **HOG_KW)
+
+
+HOG = Operation(
+    name="hog",
+    run=_hog_run,
+    make=_image_case,
+    main="images",
+    dtypes=("uint8", "float32", "float64"),
+    test_shapes=((3, 19, 21), (2, 17, 16, 3), (1, 24, 24)),
+    bench_shapes=((1000, 32, 32), (1000, 32, 32, 3), (1, 128, 64), (1, 512, 512)),
+    smoke_shape=(4, 16, 16),
+    compare=compare_features(1e-6),
+    naive_bench_limit=128 * 64,
+    peers=(
+        Peer("skimage", _make_skimage_hog, check_allclose(1e-5)),
+        Peer(
+            "opencv", _opencv(peers.opencv_hog_loop, pixels_per_cell=(8, 8), cells_per_block=(2, 2)), same_shape_finite
+        ),
+    ),
+)
+
+
+def _color_case(shape, dtype, seed):
+    rng = np.random.default_rng(seed)
+    if dtype == "uint8":
+        images = rng.integers(0, 256, shape).astype(np.uint8)
+    else:
+        images = (rng.integers(0, 256, shape) * rng.choice([1.0, 0.5], shape)).astype(dtype)
+    return Case("color", shape, dtype, {"images": images})
+
+
+def _color_run(case, data, impl, n_threads):
+    return fastlin.color_histogram_hsv_batch(data["images"], impl=impl, n_threads=n_threads)
+
+
+def _make_cs231n_color(case):
+    images = case.data["images"]
+    return lambda: np.stack([peers.cs231n_color_histogram_hsv(im) for im in images])
+
+
+COLOR = Operation(
+    name="color_hist",
+    run=_color_run,
+    make=_color_case,
+    main="images",
+    dtypes=("uint8", "float32", "float64"),
+    test_shapes=((3, 9, 7, 3), (1, 12, 12, 3)),
+    bench_shapes=((1000, 32, 32, 3),),
+    smoke_shape=(4, 8, 8, 3),
+    compare=compare_features(1e-12),
+    naive_bench_limit=0,
+    peers=(
+        Peer("cs231n", _make_cs231n_color, check_allclose(1e-12)),
+        Peer("opencv", _opencv(peers.opencv_hue_histogram_loop), same_shape_finite),
+    ),
+)
+
+
+def _kmeans_case(shape, dtype, seed):
+    N, D, K, iters = shape
+    rng = np.random.default_rng(seed)
+    means = rng.uniform(-5, 5, (K, D))
+    X = (means[rng.integers(0, K, N)] + rng.standard_normal((N, D))).astype(dtype)
+    return Case("kmeans", shape, dtype, {"X": X}, {"k": K, "iters": iters})
+
+
+def _kmeans_run(case, data, impl, n_threads):
+    k, iters = case.params["k"], case.params["iters"]
+    return fastlin.kmeans(data["X"], k, max_iter=iters, tol=0, random_state=0, impl=impl, n_threads=n_threads)
+
+
+def _make_sklearn_kmeans(case):
+    return peers.with_sklearn(lambda: peers.sklearn_kmeans(case.data["X"], case.params["k"], case.params["iters"]))
+
+
+def _check_sklearn_kmeans(peer, ours, case):
+    # different seeding draws: the inertias agree within a few percent, not to the bit
+    assert ours[2] <= 1.05 * peer[2]
+
+
+KMEANS = Operation(
+    name="kmeans",
+    run=_kmeans_run,
+    make=_kmeans_case,
+    main="X",
+    dtypes=("float32", "float64"),
+    test_shapes=((150, 5, 4, 10),),
+    bench_shapes=((100_000, 32, 64, 30),),
+    smoke_shape=(400, 8, 4, 3),
+    compare=compare_kmeans,
+    naive_bench_limit=0,
+    peers=(Peer("sklearn", _make_sklearn_kmeans, _check_sklearn_kmeans),),
+)
+
+
+@lru_cache(maxsize=4)
+def _codebook(shape, dtype):
+    """A codebook fitted once per image shape (the fit is not what is timed)."""
+    images = _image_case((max(8, shape[0]), *shape[1:]), dtype, 1).data["images"]
+    bow = fastlin.BagOfVisualWords(n_words=16, patch_size=6, stride=1, max_patches=10, random_state=0)
+    return bow.fit(images).words_
+
+
+def _bow_case(shape, dtype, seed):
+    case = _image_case(shape, dtype, seed)
+    return Case("bow", shape, dtype, case.data, {"words": _codebook(shape, dtype)})
+
+
+def _bow_run(case, data, impl, n_threads):
+    bow = fastlin.BagOfVisualWords(n_words=16, patch_size=6, stride=1, normalize=None, impl=impl, n_threads=n_threads)
+    images = data["images"]
+    bow.words_ = case.params["words"]
+    bow.image_shape_ = images.shape[1:3] + ((images.shape[3],) if images.ndim == 4 else (1,))
+    return bow.transform(images)
+
+
+def _make_sklearn_bow(case):
+    return peers.with_sklearn(lambda: peers.sklearn_bow_counts(case.data["images"], case.params["words"], 6))
+
+
+def _check_sklearn_bow(peer, ours, case):
+    # float32 distances: a patch equidistant to two words may go either way
+    assert np.abs(peer - ours).sum() <= 0.01 * ours.sum()
+
+
+BOW = Operation(
+    name="bow_transform",
+    run=_bow_run,
+    make=_bow_case,
+    main="images",
+    dtypes=("uint8", "float32"),
+    test_shapes=((3, 14, 13), (2, 12, 12, 3)),
+    bench_shapes=((1000, 32, 32),),
+    smoke_shape=(4, 12, 12),
+    compare=compare_features(0),
+    naive_bench_limit=0,
+    peers=(Peer("sklearn", _make_sklearn_bow, _check_sklearn_bow),),
+)
+
+#: every operation, by name
+OPERATIONS: dict[str, Operation] = {
+    op.name: op for op in (_loss_op("svm"), _loss_op("softmax"), HOG, COLOR, KMEANS, BOW)
+}
