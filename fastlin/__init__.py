@@ -5,6 +5,7 @@ from fastlin.features import extract_features
 from fastlin.gradcheck import grad_check_sparse, numerical_gradient, rel_error
 from fastlin.hog import hog, hog_batch
 from fastlin.kmeans import kmeans
+from fastlin.lbp import lbp_batch, lbp_histogram, local_binary_pattern
 from fastlin.losses import softmax_loss, svm_loss
 from fastlin.regularizers import regularization
 
@@ -18,7 +19,10 @@ _LAZY_NAMES = {
     "BagOfVisualWords": "fastlin.bow",
 }
 #: public submodules reachable as attributes after `import fastlin`
-_LAZY_MODULES = ("bow", "classifiers", "cli", "color", "datasets", "features", "hog", "kmeans", "losses", "optim")
+_LAZY_MODULES = (
+    *("bow", "classifiers", "cli", "color", "datasets", "features"),
+    *("hog", "kmeans", "lbp", "losses", "optim"),
+)
 
 
 def __getattr__(name: str):
@@ -46,6 +50,9 @@ __all__ = [
     "hog",
     "hog_batch",
     "kmeans",
+    "lbp_batch",
+    "lbp_histogram",
+    "local_binary_pattern",
     "numerical_gradient",
     "regularization",
     "rel_error",

@@ -36,9 +36,33 @@ EXACT_PARALLEL_OPTIONS: dict = {**EXACT_OPTIONS, "parallel": True}
 _launch_lock = threading.RLock()
 _numba_ready = False
 
+# GNU OpenMP cannot run a parallel region in a child forked from a process that already ran
+# one: Numba aborts the child, and a ``multiprocessing.Pool`` with the fork start method then
+# waits forever for the lost task. The workqueue layer survives fork but launches kernels
+# more slowly (measured: k-means seeding, many short kernels, 1.6x slower), so OpenMP stays
+# the default and such a child gets a clear error instead of a hang.
+_forked_after_openmp = False
+FORK_MESSAGE = (
+    "fastlin's parallel kernels cannot run in a process forked after OpenMP ran in its parent "
+    "(GNU OpenMP is not fork-safe). Use multiprocessing's 'spawn' or 'forkserver' start method "
+    "(multiprocessing.get_context('spawn').Pool(...)), or set NUMBA_THREADING_LAYER=workqueue "
+    "before the first fastlin call, or use impl='vectorized' in the child."
+)
+
+
+def _note_fork() -> None:
+    """In a freshly forked child: remember whether the parent had started OpenMP's threads."""
+    global _forked_after_openmp
+    import numba
+
+    try:
+        _forked_after_openmp = numba.threading_layer() == "omp"
+    except ValueError:  # the parent never ran a parallel kernel
+        _forked_after_openmp = False
+
 
 def setup_numba() -> None:
-    """Prefer a thread-safe threading layer unless the user chose one. Idempotent."""
+    """Prefer a thread-safe threading layer unless the user chose one; watch for fork. Idempotent."""
     global _numba_ready
     if _numba_ready:
         return
@@ -46,6 +70,7 @@ def setup_numba() -> None:
 
     if "NUMBA_THREADING_LAYER" not in os.environ and numba.config.THREADING_LAYER == "default":
         numba.config.THREADING_LAYER = "threadsafe"
+    os.register_at_fork(after_in_child=_note_fork)
     _numba_ready = True
 
 
@@ -75,6 +100,8 @@ def numba_threads(n_threads: int | None) -> Iterator[None]:
     import numba
 
     setup_numba()
+    if _forked_after_openmp:
+        raise RuntimeError(FORK_MESSAGE)
     n = max_threads() if n_threads is None else n_threads
     previous = numba.get_num_threads()
     lock = None if _layer_is_threadsafe() else _launch_lock

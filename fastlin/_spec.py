@@ -62,3 +62,60 @@ def histogram_from_counts(counts: np.ndarray, edges: np.ndarray, normalized: boo
     totals = counts.sum(axis=1, keepdims=True)
     out = counts / widths / np.where(totals > 0, totals, 1) * widths
     return np.where(totals > 0, out, 0.0)
+
+
+def hog_gradients(images: np.ndarray, transform_sqrt: bool) -> tuple[np.ndarray, np.ndarray]:
+    """float64 (g_row, g_col) of shape (N, H, W), as scikit-image builds them.
+
+    Pixels in the working dtype (square-rooted with ``transform_sqrt``), centred differences
+    (0 on the border), and per pixel the channel with the largest ``hypot`` (the first on
+    ties), cast to float64.
+    """
+    v = images.astype(working_dtype(images.dtype))
+    if transform_sqrt:
+        v = np.sqrt(v)
+    g_row = np.zeros_like(v)
+    g_col = np.zeros_like(v)
+    g_row[:, 1:-1] = v[:, 2:] - v[:, :-2]
+    g_col[:, :, 1:-1] = v[:, :, 2:] - v[:, :, :-2]
+    if v.shape[3] == 1:
+        return g_row[..., 0].astype(np.float64), g_col[..., 0].astype(np.float64)
+    strongest = np.hypot(g_row, g_col).argmax(axis=3)[..., None]
+    pick = lambda g: np.take_along_axis(g, strongest, axis=3)[..., 0].astype(np.float64)  # noqa: E731
+    return pick(g_row), pick(g_col)
+
+
+def hog_angles(g_row: np.ndarray, g_col: np.ndarray) -> np.ndarray:
+    """Gradient orientations in degrees mod 180, exactly as scikit-image computes them.
+
+    ``np.arctan2`` on whole contiguous float64 arrays: NumPy's own (SIMD, where the CPU has
+    it) code path, whose last bit can differ from the C library's ``atan2``.
+    """
+    return np.rad2deg(np.arctan2(np.ascontiguousarray(g_row), np.ascontiguousarray(g_col))) % 180
+
+
+def hog_numpy_bins(images: np.ndarray, orientations: int, transform_sqrt: bool) -> np.ndarray:
+    """(N, H, W) int32 bin of every pixel's gradient, by :func:`hog_angles`; -1 in no bin.
+
+    The jit tier bins without ``atan2`` and asks this for the rare images that have a
+    gradient within rounding of an edge, where only NumPy can say which bin it falls in.
+    """
+    g_row, g_col = hog_gradients(images, transform_sqrt)
+    bins = np.searchsorted(hog_bin_edges(orientations), hog_angles(g_row, g_col), side="right") - 1
+    bins[bins >= orientations] = -1
+    return bins.astype(np.int32)
+
+
+#: scikit-image's local binary pattern methods; the kernels take their index
+LBP_METHODS = ("default", "ror", "uniform", "nri_uniform", "var")
+
+
+def lbp_offsets(P: int, R: float) -> tuple[np.ndarray, np.ndarray]:
+    """Row and column offsets of the P sample points, rounded to 5 decimals as scikit-image does."""
+    angles = 2 * np.pi * np.arange(P, dtype=np.float64) / P
+    return np.round(-R * np.sin(angles), 5), np.round(R * np.cos(angles), 5)
+
+
+def lbp_n_bins(P: int, method: str) -> int:
+    """How many distinct codes a method gives: the bins of its histogram."""
+    return {"default": 2**P, "ror": 2**P, "uniform": P + 2, "nri_uniform": P * (P - 1) + 3}[method]

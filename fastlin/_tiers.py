@@ -12,6 +12,7 @@ and give it an entry in ``tests/registry.py`` (which drives the tier tests and t
 
 from __future__ import annotations
 
+import functools
 import importlib
 from collections.abc import Callable
 
@@ -25,14 +26,48 @@ CONTRACTS: dict[str, tuple[str, ...]] = {
     "color": ("color_histogram_hsv_batch",),
     "kmeans": ("lloyd_step", "closer", "potentials"),
     "bow": ("describe_patches", "encode_patches", "count_nearest_words"),
+    "lbp": ("lbp_codes", "lbp_histograms"),
 }
 
 
+def _interrupted(error: BaseException) -> bool:
+    """Whether ``error`` hides a KeyboardInterrupt among its causes."""
+    seen = 0
+    while error is not None and seen < 16:
+        if isinstance(error, KeyboardInterrupt):
+            return True
+        error = error.__cause__ or error.__context__
+        seen += 1
+    return False
+
+
+def _passing_interrupts(fn: Callable) -> Callable:
+    """``fn``, with a Ctrl-C during a compiled kernel raised as ``KeyboardInterrupt``.
+
+    A signal that arrives while a nopython kernel runs is noticed only as the kernel
+    returns, and Numba then reports a ``SystemError`` ("returned a result with an exception
+    set") whose cause is the interrupt; ``except KeyboardInterrupt`` and Jupyter's interrupt
+    button would not see it.
+    """
+
+    @functools.wraps(fn)
+    def call(*args):
+        try:
+            return fn(*args)
+        except SystemError as e:
+            if _interrupted(e):
+                raise KeyboardInterrupt from None
+            raise
+
+    return call
+
+
+@functools.cache
 def get(topic: str, name: str, impl: str) -> Callable:
     """``fastlin.<impl>.<topic>.<name>``; ``impl`` has been validated by the caller."""
     if name not in CONTRACTS[topic]:
         raise KeyError(f"{name!r} is not part of the {topic!r} contract")
-    return getattr(importlib.import_module(f"fastlin.{impl}.{topic}"), name)
+    return _passing_interrupts(getattr(importlib.import_module(f"fastlin.{impl}.{topic}"), name))
 
 
 def threads(impl: str, n_threads: int | None):

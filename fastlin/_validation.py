@@ -14,6 +14,13 @@ from fastlin._spec import HOG_NORMS
 from fastlin._tiers import TIERS as IMPLS
 
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+#: the most histogram bins (HOG orientations, colour bins) a call may ask for: far more than
+#: any use, and a bound that keeps a typo from allocating terabytes
+MAX_BINS = 65536
+#: more iterations than this is a typo, not a run (a loss history of this many floats is 800 MB)
+MAX_ITERS = 100_000_000
+#: the largest array a call may allocate for its result, in bytes
+MAX_RESULT_BYTES = 2**34
 PENALTIES = ("l2", "l1", "elasticnet")
 
 
@@ -53,11 +60,13 @@ def check_scalar(
     return v
 
 
-def check_int(name: str, value: object, *, low: int = 1) -> int:
+def check_int(name: str, value: object, *, low: int = 1, high: int | None = None) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an int, got {type(value).__name__}")
     if value < low:
         raise ValueError(f"{name} must be >= {low}, got {value}")
+    if high is not None and value > high:
+        raise ValueError(f"{name} must be <= {high}, got {value}")
     return int(value)
 
 
@@ -93,13 +102,31 @@ def check_finite(name: str, a: np.ndarray) -> None:
             raise ValueError(f"{name} contains NaN or inf")
 
 
+def writable_contiguous(a: np.ndarray, dtype=None) -> np.ndarray:
+    """A C-contiguous, writeable array of ``dtype``: ``a`` itself when it is one.
+
+    For the small arrays handed to kernels (labels, transposed weights): each read-only or
+    differently laid out variant would cost Numba one more compilation.
+    """
+    out = np.ascontiguousarray(a, dtype=dtype)
+    return out if out.flags.writeable else out.copy()
+
+
+def as_array(name: str, a: object) -> np.ndarray:
+    """``np.asarray(a)``, with a ragged nesting of sequences reported under the argument's name."""
+    try:
+        return np.asarray(a)
+    except (ValueError, TypeError) as e:
+        raise ValueError(f"{name} must be a rectangular array of numbers: {e}") from None
+
+
 def as_float_array(name: str, a: object, ndim: int) -> np.ndarray:
     """``a`` as a C-contiguous float32/float64 array of ``ndim`` dimensions.
 
     float32 and float64 keep their dtype (no copy when already C-contiguous); other real
     dtypes (ints, bool, float16) become float64. Complex and object arrays are refused.
     """
-    arr = np.asarray(a)
+    arr = as_array(name, a)
     if arr.ndim != ndim:
         raise ValueError(f"{name} must be {ndim}-D, got shape {arr.shape}")
     if arr.size == 0:
@@ -113,7 +140,7 @@ def as_float_array(name: str, a: object, ndim: int) -> np.ndarray:
 
 def check_weights(W: object) -> np.ndarray:
     """W: a 2-D float32/float64 array of finite numbers (not converted from ints)."""
-    arr = np.asarray(W)
+    arr = as_array("W", W)
     if arr.dtype not in FLOAT_DTYPES:
         raise TypeError(f"W must be a float32 or float64 array, got dtype {arr.dtype}")
     if arr.ndim != 2:
@@ -126,7 +153,7 @@ def check_weights(W: object) -> np.ndarray:
 
 def check_labels(y: object, n_samples: int, n_classes: int) -> np.ndarray:
     """Integer labels of shape (n_samples,) in ``[0, n_classes)``, as contiguous intp."""
-    arr = np.asarray(y)
+    arr = as_array("y", y)
     if arr.ndim != 1:
         raise ValueError(f"y must be 1-D, got shape {arr.shape}")
     if arr.dtype.kind not in "iu":
@@ -136,7 +163,7 @@ def check_labels(y: object, n_samples: int, n_classes: int) -> np.ndarray:
     lo, hi = int(arr.min()), int(arr.max())
     if lo < 0 or hi >= n_classes:
         raise ValueError(f"y must be in [0, {n_classes}) (W has {n_classes} columns), got labels in [{lo}, {hi}]")
-    return np.ascontiguousarray(arr, dtype=np.intp)
+    return writable_contiguous(arr, np.intp)
 
 
 def check_sample_weight(sample_weight: object, n_samples: int) -> np.ndarray | None:
@@ -147,7 +174,7 @@ def check_sample_weight(sample_weight: object, n_samples: int) -> np.ndarray | N
     """
     if sample_weight is None:
         return None
-    w = np.asarray(sample_weight)
+    w = as_array("sample_weight", sample_weight)
     if w.dtype.kind not in "biuf":
         raise TypeError(f"sample_weight must hold real numbers, got dtype {w.dtype}")
     if w.ndim != 1 or w.shape[0] != n_samples:
@@ -181,7 +208,7 @@ def as_features(X: object, name: str = "X") -> np.ndarray:
     """
     if hasattr(X, "toarray"):
         raise TypeError(f"{name} is a sparse matrix: fastlin's classifiers need a dense array")
-    arr = np.asarray(X)
+    arr = as_array(name, X)
     if arr.dtype == object:
         arr = arr.astype(np.float64)
     if arr.dtype.kind == "c":
@@ -220,7 +247,7 @@ def as_image_batch(name: str, images: object, *, batch: bool, channel_axis: int 
     last. uint8, float32 and float64 are used as they are; other ints and bool become float64
     and float16 becomes float32, as scikit-image converts them. NaN and inf are refused.
     """
-    arr = np.asarray(images)
+    arr = as_array(name, images)
     if arr.dtype.kind not in "biuf":
         raise TypeError(f"{name} must hold real numbers, got dtype {arr.dtype}")
     spatial = 3 if batch else 2
@@ -259,7 +286,7 @@ def as_image_batch(name: str, images: object, *, batch: bool, channel_axis: int 
 
 def check_hog_params(orientations, pixels_per_cell, cells_per_block, block_norm, transform_sqrt) -> tuple:
     """The HOG parameters as the tiers take them."""
-    orientations = check_int("orientations", orientations, low=1)
+    orientations = check_int("orientations", orientations, low=1, high=MAX_BINS)
     pixels_per_cell = check_pair("pixels_per_cell", pixels_per_cell)
     cells_per_block = check_pair("cells_per_block", cells_per_block)
     block_norm = check_choice("block_norm", block_norm, HOG_NORMS)
@@ -280,13 +307,28 @@ def check_hog_images(images: np.ndarray, params: tuple, name: str) -> None:
             f"{name} ({H}x{W}) is smaller than one block; pixels_per_cell={(c_row, c_col)} and "
             f"cells_per_block={(b_row, b_col)} need at least {b_row * c_row} rows and {b_col * c_col} cols"
         )
-    if transform_sqrt and images.dtype.kind == "f" and (images < 0).any():
+    n_blocks = (H // c_row - b_row + 1) * (W // c_col - b_col + 1)
+    check_result_size("orientations", images.shape[0] * n_blocks * b_row * b_col * orientations)
+    if images.dtype.kind != "f":
+        return
+    low, high = float(images.min()), float(images.max())
+    if transform_sqrt and low < 0:
         raise ValueError(f"transform_sqrt needs non-negative pixels; {name} has negative values")
+    # scikit-image sums a cell's gradient magnitudes (each up to 2 * sqrt(2) * |pixel|) in
+    # float32: beyond this the sums overflow and every feature would be NaN
+    peak = max(abs(low), abs(high))
+    peak = np.sqrt(peak) if transform_sqrt else peak
+    limit = float(np.finfo(np.float32).max) / (4.0 * c_row * c_col)
+    if peak > limit:
+        raise ValueError(
+            f"{name} has values up to {peak:.3g}{' (after the square root)' if transform_sqrt else ''}, "
+            f"beyond {limit:.3g}: HOG's float32 cell sums would overflow; scale {name} down"
+        )
 
 
 def check_hist_params(nbin, xmin, xmax, normalized) -> tuple:
     """The colour histogram's parameters: ``nbin`` >= 1 and a finite range of positive width."""
-    nbin = check_int("nbin", nbin, low=1)
+    nbin = check_int("nbin", nbin, low=1, high=MAX_BINS)
     xmin = check_scalar("xmin", xmin)
     xmax = check_scalar("xmax", xmax, low=0.0, low_open=True)
     if not xmin < xmax:
@@ -318,7 +360,16 @@ def check_random_state(name: str, value: object) -> np.random.Generator:
 
 def check_real_array(name: str, a: object) -> np.ndarray:
     """An array of real numbers (complex and object values refused, not silently cast)."""
-    arr = np.asarray(a)
+    arr = as_array(name, a)
     if arr.dtype.kind not in "biuf":
         raise TypeError(f"{name} must hold real numbers, got dtype {arr.dtype}")
     return arr
+
+
+def check_result_size(name: str, n_values: int, itemsize: int = 8) -> None:
+    """Refuse a result too large to allocate, naming the argument that makes it so."""
+    if n_values * itemsize > MAX_RESULT_BYTES:
+        raise ValueError(
+            f"{name} makes the result {n_values * itemsize / 2**30:.0f} GiB "
+            f"(more than {MAX_RESULT_BYTES / 2**30:.0f} GiB); lower it"
+        )

@@ -8,6 +8,7 @@ from numpy.typing import ArrayLike
 from fastlin import _tiers
 from fastlin._sklearn import BaseEstimator, NotFittedError, TransformerMixin
 from fastlin._validation import (
+    as_array,
     as_image_batch,
     check_choice,
     check_impl,
@@ -19,6 +20,8 @@ from fastlin.hog import hog_batch
 from fastlin.kmeans import kmeans
 
 DESCRIPTORS = ("patch", "hog")
+#: the largest |pixel| whose patch's sum of squares stays finite in float64
+MAX_PIXEL = 1e150
 NORMALIZE = ("l1", "l2", None)
 
 
@@ -96,9 +99,11 @@ class BagOfVisualWords(TransformerMixin, BaseEstimator):
         return check_n_threads(self.n_threads)
 
     def _images(self, images: ArrayLike) -> np.ndarray:
-        arr = np.asarray(images)
+        arr = as_array("images", images)
         color = arr.ndim == 4
         batch = as_image_batch("images", arr, batch=True, channel_axis=-1 if color else None)
+        if batch.dtype.kind == "f" and float(np.abs(batch).max()) > MAX_PIXEL:
+            raise ValueError(f"images has values beyond +-{MAX_PIXEL:g}: the patch norms would overflow; scale it down")
         p = self.patch_size
         if p > batch.shape[1] or p > batch.shape[2]:
             raise ValueError(f"patch_size={p} is larger than the images ({batch.shape[1]}x{batch.shape[2]})")
@@ -160,7 +165,7 @@ class BagOfVisualWords(TransformerMixin, BaseEstimator):
         if not hasattr(self, "words_"):
             raise NotFittedError("this BagOfVisualWords is not fitted yet: call fit first")
         n_threads = self._check_params()
-        arr = np.asarray(images)
+        arr = as_array("images", images)
         H, W, C = self.image_shape_
         single = arr.shape == ((H, W) if C == 1 else (H, W, C))
         batch = self._images(arr[None] if single else arr)

@@ -18,12 +18,14 @@ from numpy.typing import ArrayLike
 from fastlin._sklearn import BaseEstimator, ClassifierMixin, DataConversionWarning, NotFittedError
 from fastlin._validation import (
     PENALTIES,
+    as_array,
     as_features,
     check_bool,
     check_choice,
     check_impl,
     check_int,
     check_n_threads,
+    check_random_state,
     check_sample_weight,
     check_scalar,
 )
@@ -58,7 +60,7 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
     def _labels(self, y: ArrayLike, n_samples: int, classes: ArrayLike | None = None) -> np.ndarray:
         if y is None:
             raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None")
-        y = np.asarray(y)
+        y = as_array("y", y)
         if y.ndim == 2 and y.shape[1] == 1:
             warnings.warn(
                 "A column-vector y was passed when a 1d array was expected; it is raveled.",
@@ -141,7 +143,7 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
             self.__dict__.pop(attr, None)
         y_idx = self._labels(y, X.shape[0])
         sample_weight = check_sample_weight(sample_weight, X.shape[0])
-        rng = np.random.default_rng(self.random_state)
+        rng = check_random_state("random_state", self.random_state)
         self._init_state(X.shape[1], X.dtype, rng)
         self._rng = rng
         self._train(X, y_idx, sample_weight, params["num_iters"], params, rng)
@@ -166,7 +168,7 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
         y_idx = self._labels(y, X.shape[0], classes if first else None)
         sample_weight = check_sample_weight(sample_weight, X.shape[0])
         if first:
-            self._rng = np.random.default_rng(self.random_state)
+            self._rng = check_random_state("random_state", self.random_state)
             self._init_state(X.shape[1], X.dtype, self._rng)
         elif X.dtype != self._state.W.dtype:
             X = X.astype(self._state.W.dtype)

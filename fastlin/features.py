@@ -9,6 +9,8 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from numpy.typing import ArrayLike
 
+from fastlin._validation import as_array, check_bool
+
 
 def _batch_form(fn: Callable) -> Callable | None:
     """The batch function doing what ``fn`` does to each image, if ``fn`` offers one.
@@ -50,7 +52,8 @@ def extract_features(images: ArrayLike, feature_fns: Sequence[Callable], *, prog
     -------
     ndarray of shape (N, sum of feature sizes), float64
     """
-    images = np.asarray(images)
+    progress = check_bool("progress", progress)
+    images = as_array("images", images)
     if images.ndim < 2 or images.shape[0] == 0:
         raise ValueError(f"images must be a non-empty batch (N, ...), got shape {images.shape}")
     if isinstance(feature_fns, (str, bytes)) or not isinstance(feature_fns, Sequence) or callable(feature_fns):

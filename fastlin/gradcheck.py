@@ -7,13 +7,13 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import ArrayLike
 
-from fastlin._validation import check_int, check_scalar
+from fastlin._validation import as_array, check_int, check_real_array, check_scalar
 
 
 def _check_f_x(f: object, x: object) -> np.ndarray:
     if not callable(f):
         raise TypeError(f"f must be callable (x -> float), got {type(f).__name__}")
-    arr = np.asarray(x)
+    arr = as_array("x", x)
     if arr.dtype.kind != "f" or arr.dtype.itemsize < 4:
         # float16 cannot hold x + h for the default step: every difference would be 0
         raise TypeError(f"x must be a float32 or float64 array, got dtype {arr.dtype}")
@@ -89,7 +89,7 @@ def grad_check_sparse(
         ``f`` returned NaN or inf next to a sampled entry.
     """
     x = _check_f_x(f, x).copy()
-    analytic = np.asarray(analytic_grad)
+    analytic = check_real_array("analytic_grad", analytic_grad)
     if analytic.shape != x.shape:
         raise ValueError(f"analytic_grad has shape {analytic.shape}, x has {x.shape}; they must match")
     num_checks = check_int("num_checks", num_checks, low=1)
@@ -110,7 +110,7 @@ def grad_check_sparse(
 
 def rel_error(a: ArrayLike, b: ArrayLike) -> float:
     """Largest relative error ``|a - b| / max(1e-8, |a| + |b|)`` over all entries (NaN if any is)."""
-    a, b = np.asarray(a), np.asarray(b)
+    a, b = as_array("a", a), as_array("b", b)
     for name, arr in (("a", a), ("b", b)):
         if arr.dtype.kind not in "biuf":
             raise TypeError(f"{name} must hold real numbers, got dtype {arr.dtype}")

@@ -7,6 +7,7 @@ from numpy.typing import ArrayLike
 
 from fastlin import _tiers
 from fastlin._validation import (
+    MAX_ITERS,
     as_float_array,
     check_finite,
     check_impl,
@@ -124,6 +125,13 @@ def kmeans(
     inertia : float
         Sum of squared distances of the points to their center.
 
+    Raises
+    ------
+    ValueError, TypeError
+        Bad shapes, dtypes, parameters, NaN or inf in X.
+    FloatingPointError
+        Values of X so large that their squared distances overflow.
+
     Notes
     -----
     An empty cluster (no point nearest to its center) gets a new center at the point
@@ -135,7 +143,7 @@ def kmeans(
     k = check_int("n_clusters", n_clusters, low=1)
     if k > N:
         raise ValueError(f"n_clusters={k} is more than the {N} points of X")
-    max_iter = check_int("max_iter", max_iter, low=1)
+    max_iter = check_int("max_iter", max_iter, low=1, high=MAX_ITERS)
     tol = check_scalar("tol", tol, low=0.0)
     impl = check_impl(impl)
     n_threads = check_n_threads(n_threads)
@@ -158,7 +166,11 @@ def kmeans(
         else:
             centers = X[rng.choice(N, k, replace=False)].copy()
         threshold = tol * _mean_column_variance(X) if tol > 0 else 0.0
-        return _lloyd(X, centers, max_iter, threshold, _tiers.get("kmeans", "lloyd_step", impl))
+        with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported below
+            centers, labels, inertia = _lloyd(X, centers, max_iter, threshold, _tiers.get("kmeans", "lloyd_step", impl))
+    if not (np.isfinite(inertia) and np.isfinite(centers).all()):
+        raise FloatingPointError("the squared distances between the rows of X overflowed; scale X down")
+    return centers, labels, inertia
 
 
 def _lloyd(X, centers, max_iter, threshold, step):
@@ -175,7 +187,9 @@ def _lloyd(X, centers, max_iter, threshold, step):
         shift = float(((new_centers.astype(np.float64) - centers) ** 2).sum())
         same = labels is not None and np.array_equal(labels, new_labels)
         centers, labels = new_centers, new_labels
-        if not reseeded and (same or shift <= threshold):
+        # A reseeded cluster needs more iterations, unless reseeding moved nothing (all the
+        # points sit on centers already, e.g. fewer distinct points than clusters).
+        if (same or shift <= threshold) and (not reseeded or shift == 0.0):
             break
     labels, min_sq, _, _ = step(X, centers)  # labels and inertia of the final centers
     return centers, labels, float(min_sq.sum())

@@ -18,6 +18,7 @@ from fastlin._validation import (
     check_scalar,
     check_weights,
     normalized_sample_weight,
+    writable_contiguous,
 )
 from fastlin.regularizers import penalty_value_grad
 
@@ -43,7 +44,7 @@ def _prepare(W: ArrayLike, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike 
         raise ValueError(f"X has {X.shape[1]} columns but W has {W.shape[0]} rows; they must match (X @ W)")
     y = check_labels(y, X.shape[0], W.shape[1])
     weights = normalized_sample_weight(sample_weight, X.shape[0])
-    return _LossProblem(np.ascontiguousarray(W.T, dtype=X.dtype), X, y, weights, W)
+    return _LossProblem(writable_contiguous(W.T, X.dtype), X, y, weights, W)
 
 
 def loss_grad_rows(kind, X, rows, WT, bias, y, weights, delta, impl, n_threads):
@@ -72,10 +73,14 @@ def _loss(kind, W, X, y, reg, delta, penalty, l1_ratio, sample_weight, impl, n_t
     bias = np.zeros(p.WT.shape[0], dtype=p.X.dtype)
     loss, dWT, _ = loss_grad_rows(kind, p.X, None, p.WT, bias, p.y, p.weights, delta, impl, n_threads)
     reg_value, reg_grad = penalty_value_grad(p.W, reg, penalty, l1_ratio)
-    dW = np.ascontiguousarray(dWT.T, dtype=p.W.dtype)
-    if reg_grad is not None:
-        dW += reg_grad
-    return float(loss + reg_value), dW
+    with np.errstate(over="ignore", invalid="ignore"):  # reported just below
+        dW = np.ascontiguousarray(dWT.T, dtype=p.W.dtype)
+        if reg_grad is not None:
+            dW += reg_grad
+        total = loss + reg_value
+    if not (np.isfinite(total) and np.isfinite(dW).all()):
+        raise FloatingPointError(f"the {kind} loss or its gradient overflowed {p.W.dtype}; scale X or W down")
+    return float(total), dW
 
 
 def svm_loss(

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from fastlin._validation import (
+    FLOAT_DTYPES,
+    MAX_ITERS,
     as_features,
     check_bool,
     check_choice,
@@ -24,14 +26,14 @@ from fastlin._validation import (
     check_labels,
     check_n_threads,
     check_penalty,
+    check_random_state,
+    check_result_size,
     check_sample_weight,
     check_scalar,
 )
 from fastlin.losses import KINDS, loss_grad_rows
 from fastlin.regularizers import penalty_value_grad
 
-#: more steps than this is a typo, not a training run (and the loss history must fit in memory)
-MAX_ITERS = 100_000_000
 #: steps between two checks that the parameters are still finite
 CHECK_EVERY = 100
 
@@ -282,7 +284,8 @@ def _sgd(
             dW = dWT.T
             if reg_grad is not None:
                 dW += reg_grad
-            _update(state, dW, db, lr, momentum, fit_intercept)
+            with np.errstate(over="ignore", invalid="ignore"):  # divergence is caught by the checks
+                _update(state, dW, db, lr, momentum, fit_intercept)
             state.step += 1
             if state.step % CHECK_EVERY == 0:
                 _check_parameters(state, lr)
@@ -377,10 +380,7 @@ def sgd(
     if batch_size is not None:
         batch_size = check_int("batch_size", batch_size, low=1)
     reg, l1_ratio = check_penalty(reg, penalty, l1_ratio)
-    if rng is None:
-        rng = np.random.default_rng()
-    elif not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator or None, got {type(rng).__name__}")
+    rng = check_random_state("rng", rng)
     return _sgd(
         kind,
         X,
@@ -432,10 +432,15 @@ def random_search(
     """
     if not callable(loss):
         raise TypeError("loss must be callable (W -> float)")
-    num_tries = check_int("num_tries", num_tries, low=1)
+    num_tries = check_int("num_tries", num_tries, low=1, high=MAX_ITERS)
     scale = check_scalar("scale", scale, low=0.0, low_open=True)
+    if isinstance(shape, (str, bytes)) or not hasattr(shape, "__len__") or len(shape) != 2:
+        raise TypeError(f"shape must be a pair (D, C), got {shape!r}")
     D, C = (check_int("shape[0]", shape[0]), check_int("shape[1]", shape[1]))
-    rng = np.random.default_rng(random_state)
+    check_result_size("shape", D * C)
+    if np.dtype(dtype) not in FLOAT_DTYPES:
+        raise TypeError(f"dtype must be float32 or float64, got {dtype!r}")
+    rng = check_random_state("random_state", random_state)
     best_W, best_loss = None, math.inf
     for _ in range(num_tries):
         W = (scale * rng.standard_normal((D, C))).astype(dtype)

@@ -106,45 +106,38 @@ def axpy_1x1(X, rows, i, G, r, dWT, c):
         o[d] += x[d] * g
 
 
+# block_scores and block_grad walk the same tiles; they stay two functions because one walker
+# that writes ``wide`` on one branch cannot be compiled for a read-only ``WT`` on the other.
 @njit(**JIT_OPTIONS)
-def _over_tiles(X, rows, start, n_rows, wide, narrow, grad):
-    """Walk the (row, class) tiles of a block: 4x4, then 4x1 for the leftover classes, then 1x1.
-
-    ``wide`` is (C, D) and ``narrow`` (n_rows, C). Scores (``grad`` False): ``narrow = X_block
-    @ wide.T``; gradient (``grad`` True): ``wide += narrow.T @ X_block``.
-    """
-    C = wide.shape[0]
+def block_scores(X, rows, start, n_rows, WT, S):
+    """``S[:n_rows] = X[rows[start:start + n_rows]] @ WT.T``: 4x4 tiles, 4x1 leftovers, 1x1 rows."""
+    C = WT.shape[0]
     c4 = C - C % 4
     r4 = n_rows - n_rows % 4
     for r in range(0, r4, 4):
         for c in range(0, c4, 4):
-            if grad:
-                axpy_4x4(X, rows, start + r, narrow, r, wide, c)
-            else:
-                dot_4x4(X, rows, start + r, wide, c, narrow, r)
+            dot_4x4(X, rows, start + r, WT, c, S, r)
         for c in range(c4, C):
-            if grad:
-                axpy_4x1(X, rows, start + r, narrow, r, wide, c)
-            else:
-                dot_4x1(X, rows, start + r, wide, c, narrow, r)
+            dot_4x1(X, rows, start + r, WT, c, S, r)
     for r in range(r4, n_rows):
         for c in range(C):
-            if grad:
-                axpy_1x1(X, rows, start + r, narrow, r, wide, c)
-            else:
-                dot_1x1(X, rows, start + r, wide, c, narrow, r)
-
-
-@njit(**JIT_OPTIONS)
-def block_scores(X, rows, start, n_rows, WT, S):
-    """``S[:n_rows] = X[rows[start:start + n_rows]] @ WT.T``."""
-    _over_tiles(X, rows, start, n_rows, WT, S, False)
+            dot_1x1(X, rows, start + r, WT, c, S, r)
 
 
 @njit(**JIT_OPTIONS)
 def block_grad(X, rows, start, n_rows, G, dWT):
-    """``dWT += G[:n_rows].T @ X[rows[start:start + n_rows]]``."""
-    _over_tiles(X, rows, start, n_rows, dWT, G, True)
+    """``dWT += G[:n_rows].T @ X[rows[start:start + n_rows]]``, over the same tiles."""
+    C = dWT.shape[0]
+    c4 = C - C % 4
+    r4 = n_rows - n_rows % 4
+    for r in range(0, r4, 4):
+        for c in range(0, c4, 4):
+            axpy_4x4(X, rows, start + r, G, r, dWT, c)
+        for c in range(c4, C):
+            axpy_4x1(X, rows, start + r, G, r, dWT, c)
+    for r in range(r4, n_rows):
+        for c in range(C):
+            axpy_1x1(X, rows, start + r, G, r, dWT, c)
 
 
 @njit(**JIT_OPTIONS)

@@ -32,17 +32,19 @@ def _describe(image, r0, c0, p, out):
                 mean += np.float64(image[r0 + r, c0 + c, ch])
     mean /= p * p * C
     norm = 0.0
-    t = 0
     for r in range(p):
         for c in range(p):
             for ch in range(C):
                 d = np.float64(image[r0 + r, c0 + c, ch]) - mean
-                out[t] = d
                 norm += d * d
-                t += 1
     scale = 1.0 / np.sqrt(norm) if norm > 0.0 else 0.0
-    for t in range(out.shape[0]):
-        out[t] = out[t] * scale
+    # normalized in float64 before the float32 store: large pixels never overflow ``out``
+    t = 0
+    for r in range(p):
+        for c in range(p):
+            for ch in range(C):
+                out[t] = (np.float64(image[r0 + r, c0 + c, ch]) - mean) * scale
+                t += 1
 
 
 @njit(**JIT_OPTIONS)

@@ -62,12 +62,13 @@ def _count_rows(image, r0, r1, scale, table, edges, rgb, values, counts):
         _hues(image, row, scale, table, rgb, values)
         for col in range(image.shape[1]):
             value = values[col]
-            if value < lo or value > hi:
+            if not lo <= value <= hi:  # NaN included: never an index
                 counts[n] += 1  # outside every bin
                 continue
             # The guess from equal widths is off by one bin at most (only for a value within
-            # rounding of an edge of np.linspace's edges); the exact edges correct it.
-            i = min(int((value - lo) * guess), n - 1)
+            # rounding of an edge of np.linspace's edges); the exact edges correct it. The
+            # clamp keeps the index inside the buffer whatever the arithmetic gives.
+            i = max(0, min(int((value - lo) * guess), n - 1))
             i -= value < edges[i]
             i += (i < n - 1) & (value >= edges[i + 1])
             counts[i] += 1

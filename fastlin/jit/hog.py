@@ -14,7 +14,7 @@ from numba import njit, prange
 
 from fastlin._config import EXACT_OPTIONS, EXACT_PARALLEL_OPTIONS
 from fastlin._spec import HOG_EPS as EPS
-from fastlin._spec import HOG_NORMS, hog_bin_edges, n_chunks, working_dtype
+from fastlin._spec import HOG_NORMS, hog_bin_edges, hog_numpy_bins, n_chunks, working_dtype
 
 L1, L1_SQRT, L2, L2_HYS = range(4)
 
@@ -34,7 +34,9 @@ def _load(image, one, transform_sqrt, v):
 def _orientation_bin(g_row, g_col, edges):
     n = edges.shape[0] - 1
     angle = math.atan2(g_row, g_col) * (180.0 / math.pi) % 180.0
-    b = min(int(angle * n / 180.0), n - 1)  # a guess, corrected by the exact edges below
+    if not 0.0 <= angle < 180.0:  # NaN included: no bin
+        return -1
+    b = max(0, min(int(angle * n / 180.0), n - 1))  # a guess, corrected by the exact edges below
     while b > 0 and angle < edges[b]:
         b -= 1
     while b < n - 1 and angle >= edges[b + 1]:
@@ -44,39 +46,45 @@ def _orientation_bin(g_row, g_col, edges):
     return b
 
 
+NEAR_EDGE = -2
+
+
 @njit(**EXACT_OPTIONS)
 def _fast_bin(g_row, g_col, bins):
-    """:func:`_orientation_bin` without ``atan2`` for all but the gradients near an edge.
+    """The bin of a gradient without ``atan2``, or ``NEAR_EDGE`` when it lies near an edge.
 
     In the upper half-plane, an angle is past edge ``e`` exactly when the cross product
     ``cos(e) * y - sin(e) * x`` is positive. Where that product is within a relative 1e-9 of
-    zero (far wider than any rounding in it or in NumPy's ``atan2``), the exact path decides.
+    zero (far wider than any rounding in it or in an ``atan2``), the bin is whatever NumPy's
+    ``arctan2`` makes of it on this machine, which only NumPy can say: the caller records it.
     ``bins`` holds the edges, their cosines and their sines.
     """
     edges, cos_e, sin_e = bins[0], bins[1], bins[2]
     if g_row == 0.0:
-        return 0  # atan2 gives 0 or +-180 degrees: 0 mod 180, bin 0
+        return 0  # atan2 gives 0 or +-180 degrees exactly: 0 mod 180, bin 0
     y, x = g_row, g_col
     if y < 0.0:
         y, x = -y, -x
     tol = 1e-9 * (y + abs(x))
     if y <= tol:
-        return _orientation_bin(g_row, g_col, edges)  # within a hair of 0 or 180 degrees
+        return NEAR_EDGE  # within a hair of 0 or 180 degrees
     b = 0
     for i in range(1, edges.shape[0] - 1):
         cross = cos_e[i] * y - sin_e[i] * x
         if abs(cross) <= tol:
-            return _orientation_bin(g_row, g_col, edges)
+            return NEAR_EDGE
         b += cross > 0.0
     return b
 
 
 @njit(**EXACT_OPTIONS)
-def _cell_row(v, one, int_pixels, i, cell, bins, mag_scratch, totals, hist):
+def _cell_row(v, one, int_pixels, i, cell, bins, exact_bins, near, slot, mag_scratch, totals, hist):
     """Histograms of row ``i`` of cells into ``hist[i]`` (float64, as scikit-image rounds).
 
     ``v`` holds the pixels, in the working dtype (that of ``one``) or as raw integers
-    (``int_pixels``).
+    (``int_pixels``). ``exact_bins`` (H, W), when not empty, gives every pixel's bin as NumPy
+    computed it; otherwise a gradient near an edge sets ``near[slot]`` (its image is then
+    computed again with exact bins) and is binned by the C library's ``atan2`` meanwhile.
     """
     H, W, C = v.shape
     c_row, c_col = cell
@@ -109,8 +117,14 @@ def _cell_row(v, one, int_pixels, i, cell, bins, mag_scratch, totals, hist):
                         g_col = np.float64(gc)
                 if g_row == 0.0 and g_col == 0.0:
                     continue  # adds nothing to any bin
-                b = _fast_bin(g_row, g_col, bins)
-                if b >= 0:
+                if exact_bins.shape[0] > 0:
+                    b = np.intp(exact_bins[r, c])
+                else:
+                    b = _fast_bin(g_row, g_col, bins)
+                    if b == NEAR_EDGE:
+                        near[slot] = True
+                        b = _orientation_bin(g_row, g_col, bins[0])
+                if 0 <= b < n_bins:
                     # sqrt(x*x + y*y) is hypot to an ulp; scikit-image sums in float32
                     totals[b] = np.float32(totals[b] + math.sqrt(g_col * g_col + g_row * g_row))
         for b in range(n_bins):
@@ -154,23 +168,24 @@ def _block_row(hist, i, block, out):
 
 
 @njit(**EXACT_OPTIONS)
-def _image_cells(image, one, int_pixels, transform_sqrt, cell, bins, v, totals, scratch, hist):
+def _image_cells(image, one, int_pixels, transform_sqrt, cell, bins, exact_bins, near, slot, v, totals, scratch, hist):
     """Every cell histogram of one image into ``hist``."""
     if transform_sqrt:
         _load(image, one, transform_sqrt, v)
         for i in range(hist.shape[0]):
-            _cell_row(v, one, False, i, cell, bins, scratch, totals, hist)
+            _cell_row(v, one, False, i, cell, bins, exact_bins, near, slot, scratch, totals, hist)
     else:  # read the pixels where they are
         for i in range(hist.shape[0]):
-            _cell_row(image, one, int_pixels, i, cell, bins, scratch, totals, hist)
+            _cell_row(image, one, int_pixels, i, cell, bins, exact_bins, near, slot, scratch, totals, hist)
 
 
 @njit(**EXACT_PARALLEL_OPTIONS)
-def hog_images_kernel(images, one, int_pixels, transform_sqrt, cell, block, bins, chunks, hist, out):
+def hog_images_kernel(images, one, int_pixels, transform_sqrt, cell, block, bins, exact_bins, chunks, near, hist, out):
     """Many images: ``prange`` over chunks of images, scratch buffers per chunk.
 
     Either ``out`` receives the normalized blocks (and ``hist`` is empty along its first
-    axis), or ``hist`` receives the cell histograms (and ``out`` is empty).
+    axis), or ``hist`` receives the cell histograms (and ``out`` is empty). ``near[n]`` is
+    set when image n has a gradient near a bin edge; ``exact_bins`` (N, H, W) or empty.
     """
     N, H, W, C = images.shape
     n_bins = bins.shape[1] - 1
@@ -180,17 +195,25 @@ def hog_images_kernel(images, one, int_pixels, transform_sqrt, cell, block, bins
         scratch = np.full(1, one)
         totals = np.empty(n_bins, dtype=np.float32)
         own = np.empty((0 if keep_cells else H // cell[0], W // cell[1], n_bins))
+        no_exact = np.empty((0, 0), dtype=exact_bins.dtype)
         for n in range(k * N // chunks, (k + 1) * N // chunks):
             cells = hist[n] if keep_cells else own
-            _image_cells(images[n], one, int_pixels, transform_sqrt, cell, bins, v, totals, scratch, cells)
+            exact = exact_bins[n] if exact_bins.shape[0] > 0 else no_exact
+            _image_cells(
+                images[n], one, int_pixels, transform_sqrt, cell, bins, exact, near, n, v, totals, scratch, cells
+            )
             if not keep_cells:
                 for i in range(out.shape[1]):
                     _block_row(cells, i, block, out[n])
 
 
 @njit(**EXACT_PARALLEL_OPTIONS)
-def hog_image_kernel(image, one, int_pixels, transform_sqrt, cell, block, bins, out):
-    """One image, parallel inside it: rows of cells, then rows of blocks."""
+def hog_image_kernel(image, one, int_pixels, transform_sqrt, cell, block, bins, exact_bins, near, out):
+    """One image, parallel inside it: rows of cells, then rows of blocks.
+
+    ``near`` has one flag per row of cells; ``exact_bins`` (H, W) or empty, as in
+    :func:`hog_images_kernel`.
+    """
     H, W, C = image.shape
     n_bins = bins.shape[1] - 1
     n_cells_row, n_cells_col = H // cell[0], W // cell[1]
@@ -202,12 +225,12 @@ def hog_image_kernel(image, one, int_pixels, transform_sqrt, cell, block, bins, 
         for i in prange(n_cells_row):
             totals = np.empty(n_bins, dtype=np.float32)
             scratch = np.empty(1, dtype=out.dtype)
-            _cell_row(v, one, False, i, cell, bins, scratch, totals, hist)
+            _cell_row(v, one, False, i, cell, bins, exact_bins, near, i, scratch, totals, hist)
     else:
         for i in prange(n_cells_row):
             totals = np.empty(n_bins, dtype=np.float32)
             scratch = np.empty(1, dtype=out.dtype)
-            _cell_row(image, one, int_pixels, i, cell, bins, scratch, totals, hist)
+            _cell_row(image, one, int_pixels, i, cell, bins, exact_bins, near, i, scratch, totals, hist)
     for i in prange(out.shape[0]):
         _block_row(hist, i, block, out)
 
@@ -220,27 +243,53 @@ def _kernel_args(images, orientations, pixels_per_cell, transform_sqrt):
     return dtype(1), images.dtype == np.uint8, bool(transform_sqrt), tuple(pixels_per_cell), bins
 
 
-def cell_histograms(images, orientations, pixels_per_cell, transform_sqrt):
+_NO_EXACT = np.empty((0, 0, 0), dtype=np.int32)  # "no exact bins" for a batch
+_NO_EXACT_2D = np.empty((0, 0), dtype=np.int32)  # and for one image
+
+
+def _cells_or_blocks(images, orientations, pixels_per_cell, transform_sqrt, block, hist, out):
+    """Run the batch kernel; redo, with NumPy's bins, the images that had a gradient near an edge."""
     one, int_pixels, sqrt, cell, bins = _kernel_args(images, orientations, pixels_per_cell, transform_sqrt)
-    N, H, W, _ = images.shape
-    hist = np.empty((N, H // cell[0], W // cell[1], orientations))
-    no_blocks = np.empty((0, 0, 0, 0, 0, 0), dtype=one.dtype)
+    near = np.zeros(images.shape[0], dtype=np.bool_)
     chunks = n_chunks(images.shape[0], "images")
-    hog_images_kernel(images, one, int_pixels, sqrt, cell, (1, 1, 0), bins, chunks, hist, no_blocks)
+    hog_images_kernel(images, one, int_pixels, sqrt, cell, block, bins, _NO_EXACT, chunks, near, hist, out)
+    redo = np.flatnonzero(near)
+    if redo.size:
+        sub = np.ascontiguousarray(images[redo])
+        exact = hog_numpy_bins(sub, orientations, transform_sqrt)
+        sub_hist = hist[redo] if hist.shape[0] else hist
+        sub_out = out[redo] if out.shape[0] else out
+        flags = np.zeros(redo.size, dtype=np.bool_)
+        chunks = n_chunks(redo.size, "images")
+        hog_images_kernel(sub, one, int_pixels, sqrt, cell, block, bins, exact, chunks, flags, sub_hist, sub_out)
+        if hist.shape[0]:
+            hist[redo] = sub_hist
+        if out.shape[0]:
+            out[redo] = sub_out
+
+
+def cell_histograms(images, orientations, pixels_per_cell, transform_sqrt):
+    N, H, W, _ = images.shape
+    hist = np.empty((N, H // pixels_per_cell[0], W // pixels_per_cell[1], orientations))
+    no_blocks = np.empty((0, 0, 0, 0, 0, 0), dtype=working_dtype(images.dtype))
+    _cells_or_blocks(images, orientations, pixels_per_cell, transform_sqrt, (1, 1, 0), hist, no_blocks)
     return hist
 
 
 def hog_batch(images, orientations, pixels_per_cell, cells_per_block, block_norm, transform_sqrt):
     N, H, W, _ = images.shape
-    one, int_pixels, sqrt, cell, bins = _kernel_args(images, orientations, pixels_per_cell, transform_sqrt)
     (c_row, c_col), (b_row, b_col) = pixels_per_cell, cells_per_block
     n_blocks_row = H // c_row - b_row + 1
     n_blocks_col = W // c_col - b_col + 1
-    out = np.empty((N, n_blocks_row, n_blocks_col, b_row, b_col, orientations), dtype=one.dtype)
+    out = np.empty((N, n_blocks_row, n_blocks_col, b_row, b_col, orientations), dtype=working_dtype(images.dtype))
     block = (b_row, b_col, HOG_NORMS.index(block_norm))
-    if N == 1:
-        hog_image_kernel(images[0], one, int_pixels, sqrt, cell, block, bins, out[0])
-    else:
-        no_cells = np.empty((0, 0, 0, 0))
-        hog_images_kernel(images, one, int_pixels, sqrt, cell, block, bins, n_chunks(N, "images"), no_cells, out)
+    if N > 1:
+        _cells_or_blocks(images, orientations, pixels_per_cell, transform_sqrt, block, np.empty((0, 0, 0, 0)), out)
+        return out
+    one, int_pixels, sqrt, cell, bins = _kernel_args(images, orientations, pixels_per_cell, transform_sqrt)
+    near = np.zeros(max(1, H // c_row), dtype=np.bool_)
+    hog_image_kernel(images[0], one, int_pixels, sqrt, cell, block, bins, _NO_EXACT_2D, near, out[0])
+    if near.any():
+        exact = hog_numpy_bins(images, orientations, transform_sqrt)[0]
+        hog_image_kernel(images[0], one, int_pixels, sqrt, cell, block, bins, exact, near, out[0])
     return out

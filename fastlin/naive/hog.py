@@ -21,12 +21,10 @@ otherwise, as in scikit-image. The steps, as scikit-image takes them:
 4. each block of cells normalized (``L1``, ``L1-sqrt``, ``L2``, ``L2-Hys``, eps = 1e-5).
 """
 
-import math
-
 import numpy as np
 
 from fastlin._spec import HOG_EPS as EPS
-from fastlin._spec import hog_bin_edges, working_dtype
+from fastlin._spec import hog_angles, hog_bin_edges, working_dtype
 
 
 def orientation_bin(g_row, g_col, edges):
@@ -35,7 +33,7 @@ def orientation_bin(g_row, g_col, edges):
     The angle is NumPy's ``arctan2`` (a one-element array, so NumPy takes the same code path
     as on scikit-image's whole image), in degrees mod 180.
     """
-    angle = float(np.arctan2(np.array([g_row]), np.array([g_col]))[0] * (180 / np.pi) % 180)
+    angle = float(hog_angles(np.array([g_row]), np.array([g_col]))[0])
     for i in range(len(edges) - 1):
         if edges[i] <= angle < edges[i + 1]:
             return i
@@ -62,7 +60,9 @@ def strongest_gradient(v, r, c):
     for ch in range(C):
         g_row = v[r + 1, c, ch] - v[r - 1, c, ch] if 0 < r < H - 1 else v.dtype.type(0)
         g_col = v[r, c + 1, ch] - v[r, c - 1, ch] if 0 < c < W - 1 else v.dtype.type(0)
-        magnitude = v.dtype.type(math.hypot(g_row, g_col))  # compared in the working dtype
+        # NumPy's hypot, in the working dtype, as scikit-image compares the channels (Python's
+        # math.hypot has its own algorithm and can differ in the last bit)
+        magnitude = np.hypot(v.dtype.type(g_row), v.dtype.type(g_col))
         if best is None or magnitude > best[0]:
             best = (magnitude, g_row, g_col)
     return float(best[1]), float(best[2])
@@ -85,7 +85,7 @@ def _cell_histograms(image, orientations, pixels_per_cell, transform_sqrt):
                     g_row, g_col = strongest_gradient(v, r, c)
                     b = orientation_bin(g_row, g_col, edges)
                     if b >= 0:
-                        totals[b] = np.float32(float(totals[b]) + math.hypot(g_col, g_row))
+                        totals[b] = np.float32(float(totals[b]) + float(np.hypot(g_col, g_row)))
             for b in range(orientations):
                 hist[i, j, b] = totals[b] / np.float32(c_row * c_col)
     return hist

@@ -4,35 +4,19 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from fastlin._spec import HOG_EPS as EPS
-from fastlin._spec import hog_bin_edges, working_dtype
-
-
-def gradients(images, transform_sqrt):
-    """float64 (g_row, g_col) of shape (N, H, W): per pixel, the strongest channel's."""
-    v = images.astype(working_dtype(images.dtype))
-    if transform_sqrt:
-        v = np.sqrt(v)
-    g_row = np.zeros_like(v)
-    g_col = np.zeros_like(v)
-    g_row[:, 1:-1] = v[:, 2:] - v[:, :-2]
-    g_col[:, :, 1:-1] = v[:, :, 2:] - v[:, :, :-2]
-    if v.shape[3] == 1:
-        return g_row[..., 0].astype(np.float64), g_col[..., 0].astype(np.float64)
-    strongest = np.hypot(g_row, g_col).argmax(axis=3)[..., None]
-    pick = lambda g: np.take_along_axis(g, strongest, axis=3)[..., 0].astype(np.float64)  # noqa: E731
-    return pick(g_row), pick(g_col)
+from fastlin._spec import hog_angles, hog_bin_edges, hog_gradients, working_dtype
 
 
 def cell_histograms(images, orientations, pixels_per_cell, transform_sqrt):
     """(N, n_cells_row, n_cells_col, orientations) float64 cell histograms."""
-    g_row, g_col = gradients(images, transform_sqrt)
+    g_row, g_col = hog_gradients(images, transform_sqrt)
     c_row, c_col = pixels_per_cell
     N, H, W = g_row.shape
     n_cells_row, n_cells_col = H // c_row, W // c_col
     g_row = g_row[:, : n_cells_row * c_row, : n_cells_col * c_col]
     g_col = g_col[:, : n_cells_row * c_row, : n_cells_col * c_col]
     magnitude = np.hypot(g_col, g_row)
-    angle = np.arctan2(g_row, g_col) * (180 / np.pi) % 180
+    angle = hog_angles(g_row, g_col)
     # bin i holds [e_i, e_{i+1}); an angle of exactly 180 (a rounding of -0) falls in none
     bins = np.searchsorted(hog_bin_edges(orientations), angle, side="right") - 1
     shape = (N, n_cells_row, c_row, n_cells_col, c_col)
