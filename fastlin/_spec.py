@@ -15,7 +15,7 @@ BLOCK_ROWS = 16
 MAX_CHUNKS = 64
 
 #: the chunk sizes of each kernel family, in items per chunk at least
-MIN_CHUNK = {"losses": 128, "kmeans": 1024, "images": 1}
+MIN_CHUNK = {"losses": 128, "kmeans": 1024, "images": 1, "rows": 16}
 
 #: scikit-image's HOG block normalizations and their epsilon
 HOG_NORMS = ("L1", "L1-sqrt", "L2", "L2-Hys")

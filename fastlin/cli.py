@@ -13,7 +13,10 @@ import numpy as np
 
 from fastlin.optim import SCHEDULES
 
-FEATURES = ("raw", "hog", "color", "bow", "hog+color", "hog+bow", "color+bow", "hog+color+bow")
+#: the feature families; --features joins any of them with "+" (e.g. hog+color+lbp)
+FEATURES = ("raw", "hog", "color", "bow", "lbp")
+#: skimage.color.rgb2gray's weights: LBP runs on gray pixels
+GRAY = np.array([0.2125, 0.7154, 0.0721])
 
 
 class _UsageError(Exception):
@@ -70,6 +73,14 @@ def _plot_path(text: str) -> str:
     return str(path)
 
 
+def _features(text: str) -> str:
+    kinds = text.split("+")
+    unknown = [k for k in kinds if k not in FEATURES]
+    if unknown or len(set(kinds)) != len(kinds):
+        raise argparse.ArgumentTypeError(f"expected families from {FEATURES} joined by '+', got {text!r}")
+    return text
+
+
 def _dataset(text: str) -> tuple[str, str | None]:
     if text == "digits":
         return "digits", None
@@ -84,7 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_OneLineParser)
     train = sub.add_parser("train", help="train and evaluate a linear classifier")
     train.add_argument("--dataset", type=_dataset, default=("digits", None), help="digits (default) or cifar10:PATH")
-    train.add_argument("--features", choices=FEATURES, default="raw")
+    train.add_argument("--features", type=_features, default="raw", help="raw, hog, color, bow, lbp, or a+b+...")
     train.add_argument("--model", choices=("softmax", "svm"), default="softmax")
     train.add_argument("--lr", type=_positive_float, help="learning rate (default: the model's)")
     train.add_argument("--reg", type=_non_negative_float, help="regularization strength (default: the model's)")
@@ -147,6 +158,14 @@ def _featurize(splits, features: str, n_threads: int | None, seed: int) -> list[
         fns.append(lambda x: fastlin.hog_batch(x, channel_axis=-1 if color else None, n_threads=n_threads, **hog))
     if "color" in kinds:
         fns.append(lambda x: fastlin.color_histogram_hsv_batch(x, n_threads=n_threads))
+    if "lbp" in kinds:
+        cells = (2, 2) if images.shape[1] < 16 else (4, 4)
+
+        def lbp(x):
+            gray = np.rint(x @ GRAY).astype(np.uint8) if color else x  # integer pixels, as LBP prefers
+            return fastlin.lbp_histogram(gray, 8, 1, "uniform", cells=cells, n_threads=n_threads)
+
+        fns.append(lbp)
     if "bow" in kinds:
         patch = 4 if images.shape[1] < 16 else 8
         bow = fastlin.BagOfVisualWords(

@@ -12,6 +12,7 @@ from numpy.typing import ArrayLike
 from fastlin import _tiers
 from fastlin._spec import LBP_METHODS, lbp_n_bins
 from fastlin._validation import (
+    as_array,
     as_image_batch,
     check_bool,
     check_choice,
@@ -39,6 +40,13 @@ def _lbp_params(P, R, method) -> tuple[int, float, int]:
 
 def _gray_batch(name: str, images: ArrayLike, batch: bool) -> np.ndarray:
     """(N, H, W) float64, C-contiguous: scikit-image computes LBP on float64 pixels."""
+    images = as_array(name, images)
+    expected = 3 if batch else 2
+    if images.ndim != expected:
+        raise ValueError(
+            f"{name} must be {'a batch (N, H, W)' if batch else 'an image (H, W)'} of gray pixels, got shape "
+            f"{np.shape(images)}; convert colour images first (e.g. skimage.color.rgb2gray)"
+        )
     arr = as_image_batch(name, images, batch=batch, channel_axis=None)[..., 0]
     return np.ascontiguousarray(arr, dtype=np.float64)
 
@@ -142,7 +150,7 @@ def lbp_histogram(
     normalize = check_bool("normalize", normalize)
     impl = check_impl(impl)
     n_threads = check_n_threads(n_threads)
-    single = np.ndim(images) == 2
+    single = as_array("images", images).ndim == 2
     batch = _gray_batch("images", images, batch=not single)
     N, H, W = batch.shape
     if cells[0] > H or cells[1] > W:

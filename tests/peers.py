@@ -88,6 +88,17 @@ def with_sklearn(runner):
     return runner
 
 
+def skimage_lbp_loop(images, P, R, method):
+    """``skimage.feature.local_binary_pattern`` image by image (integer images: no warning)."""
+    import warnings
+
+    from skimage.feature import local_binary_pattern
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # its caution about float images
+        return np.stack([local_binary_pattern(im, P, R, method) for im in images])
+
+
 def sklearn_kmeans(X, k, max_iter, seed=0):
     """scikit-learn's ``KMeans`` (Lloyd, one initialization): (centers, labels, inertia)."""
     from sklearn.cluster import KMeans

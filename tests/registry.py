@@ -365,6 +365,56 @@ BOW = Operation(
     peers=(Peer("sklearn", _make_sklearn_bow, _check_sklearn_bow),),
 )
 
+
+def _lbp_case(shape, dtype, seed):
+    rng = np.random.default_rng(seed)
+    if shape[0] == 1:
+        images = _camera()[: shape[1], : shape[2]][None].astype(dtype)
+    else:
+        images = rng.integers(0, 256, shape).astype(dtype)
+    return Case("lbp", shape, dtype, {"images": images})
+
+
+def _lbp_run(case, data, impl, n_threads):
+    return fastlin.lbp_batch(data["images"], 8, 1, "uniform", impl=impl, n_threads=n_threads)
+
+
+def _make_skimage_lbp(case):
+    images = case.data["images"]
+    return lambda: peers.skimage_lbp_loop(images, 8, 1, "uniform")
+
+
+LBP = Operation(
+    name="lbp",
+    run=_lbp_run,
+    make=_lbp_case,
+    main="images",
+    dtypes=("uint8", "float64"),
+    test_shapes=((3, 13, 11), (1, 30, 25)),
+    bench_shapes=((1000, 32, 32), (1, 512, 512)),
+    smoke_shape=(4, 16, 16),
+    compare=compare_features(0),
+    naive_bench_limit=64 * 64,
+    peers=(Peer("skimage", _make_skimage_lbp, check_allclose(0)),),
+)
+
+
+def _lbp_hist_run(case, data, impl, n_threads):
+    return fastlin.lbp_histogram(data["images"], 8, 1, "uniform", cells=(4, 4), impl=impl, n_threads=n_threads)
+
+
+LBP_HIST = Operation(
+    name="lbp_hist",
+    run=_lbp_hist_run,
+    make=_lbp_case,
+    main="images",
+    dtypes=("uint8",),
+    test_shapes=((3, 13, 11),),
+    bench_shapes=((1000, 32, 32),),
+    smoke_shape=(4, 16, 16),
+    compare=compare_features(0),
+)
+
 #: every operation, by name
 OPERATIONS: dict[str, Operation] = {
     op.name: op for op in (_loss_op("svm"), _loss_op("softmax"), HOG, COLOR, KMEANS, BOW)

@@ -264,3 +264,21 @@ def test_sgd(data):
     if out is not None:
         assert out.shape == (kwargs["num_iters"],)
         assert_finite(out, kwargs["state"].W)
+
+
+@FUZZ
+@given(data=st.data())
+def test_local_binary_patterns(data):
+    shape = data.draw(st.tuples(st.integers(1, 3), st.integers(1, 12), st.integers(1, 12)), label="shape")
+    kwargs = dict(
+        images=data.draw(arrays(shape, fills=["pixels", "zero", "nan", "huge", "negative"]), label="images"),
+        P=data.draw(st.integers(1, 12), label="P"),
+        R=data.draw(st.sampled_from([0.0, 0.5, 1, 2.5, 7]), label="R"),
+        method=data.draw(st.sampled_from(["default", "ror", "uniform", "nri_uniform"]), label="method"),
+        impl=data.draw(st.sampled_from(["jit", "vectorized", "naive"]), label="impl"),
+    )
+    kwargs = mutate(data, kwargs, list(kwargs) + ["cells", "normalize", "n_threads"])
+    out = call(fastlin.lbp_histogram, kwargs)
+    if out is not None:
+        assert out.ndim == 2 and out.shape[0] == shape[0]
+        assert_finite(out)

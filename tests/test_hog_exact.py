@@ -102,7 +102,8 @@ for name in ("astronaut", "coffee"):
     image = getattr(data, name)()[:160, :160]
     for x in (image, image / 255.0):
         for o in (7, 9):
-            kw = dict(orientations=o, pixels_per_cell=(8, 8), cells_per_block=(2, 2), transform_sqrt=True, channel_axis=-1)
+            kw = dict(orientations=o, pixels_per_cell=(8, 8), cells_per_block=(2, 2), transform_sqrt=True)
+            kw["channel_axis"] = -1
             ref = sk_hog(x, **kw)
             for impl in ("jit", "vectorized"):
                 assert np.abs(fastlin.hog(x, impl=impl, **kw) - ref).max() < 1e-5, (name, o, impl)
