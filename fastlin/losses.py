@@ -20,7 +20,7 @@ from fastlin._validation import (
     normalized_sample_weight,
     writable_contiguous,
 )
-from fastlin.regularizers import penalty_value_grad
+from fastlin.regularizers import penalty_coefficients
 
 KINDS = ("svm", "softmax")
 
@@ -47,22 +47,27 @@ def _prepare(W: ArrayLike, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike 
     return _LossProblem(writable_contiguous(W.T, X.dtype), X, y, weights, W)
 
 
-def loss_grad_rows(kind, X, rows, WT, bias, y, weights, delta, impl, n_threads):
-    """Data loss, dWT (C, D) and db of the batch ``X[rows]`` with one tier, on validated input.
+def loss_grad_rows(kind, X, rows, WT, bias, y, weights, delta, penalty, impl, n_threads):
+    """Loss (data + penalty), dWT (C, D) and db of the batch ``X[rows]`` with one tier.
 
-    The entry of the loss functions and of :func:`fastlin.optim.sgd`; the arguments are those
-    of the tiers' ``loss_grad_rows`` contract (see :mod:`fastlin.naive.losses`). A
-    non-finite score (the tiers report it as a NaN loss) is traced to its cause: NaN or inf
-    in X is a ValueError, otherwise the scores overflowed, a FloatingPointError.
+    The entry of the loss functions and of :func:`fastlin.optim.sgd`, on validated input;
+    the arguments are those of the tiers' ``loss_grad_rows`` contract (see
+    :mod:`fastlin.naive.losses`), ``penalty`` the pair ``(l2, l1)`` of
+    :func:`fastlin.regularizers.penalty_coefficients`. A non-finite score (the tiers report
+    it as a NaN loss) is traced to its cause: NaN or inf in X is a ValueError, otherwise the
+    scores overflowed, a FloatingPointError; so is a penalty that overflows.
     """
+    args = (X, rows, WT, bias, y, weights, delta, kind, *penalty)
     with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported just below
-        loss, dWT, db = _tiers.run(
-            "losses", "loss_grad_rows", impl, n_threads, X, rows, WT, bias, y, weights, delta, kind
-        )
-    if not np.isfinite(loss) or not np.isfinite(dWT).all():
+        loss, reg_value, dWT, db = _tiers.run("losses", "loss_grad_rows", impl, n_threads, *args)
+    if not np.isfinite(loss):
         check_finite("X", X if rows is None else X[rows])
         raise FloatingPointError(f"the {kind} loss overflowed (scores too large for {X.dtype}); scale X or W down")
-    return loss, dWT, db
+    if not np.isfinite(reg_value):
+        raise FloatingPointError("the penalty overflowed (reg * R(W) is not finite); lower reg or scale W down")
+    if not np.isfinite(loss + reg_value) or not np.isfinite(dWT).all():
+        raise FloatingPointError(f"the {kind} loss or its gradient overflowed {X.dtype}; scale X or W down")
+    return loss + reg_value, dWT, db
 
 
 def _loss(kind, W, X, y, reg, delta, penalty, l1_ratio, sample_weight, impl, n_threads):
@@ -71,16 +76,13 @@ def _loss(kind, W, X, y, reg, delta, penalty, l1_ratio, sample_weight, impl, n_t
     reg, l1_ratio = check_penalty(reg, penalty, l1_ratio)
     p = _prepare(W, X, y, sample_weight)
     bias = np.zeros(p.WT.shape[0], dtype=p.X.dtype)
-    loss, dWT, _ = loss_grad_rows(kind, p.X, None, p.WT, bias, p.y, p.weights, delta, impl, n_threads)
-    reg_value, reg_grad = penalty_value_grad(p.W, reg, penalty, l1_ratio)
+    coefficients = penalty_coefficients(reg, penalty, l1_ratio)
+    loss, dWT, _ = loss_grad_rows(kind, p.X, None, p.WT, bias, p.y, p.weights, delta, coefficients, impl, n_threads)
     with np.errstate(over="ignore", invalid="ignore"):  # reported just below
         dW = np.ascontiguousarray(dWT.T, dtype=p.W.dtype)
-        if reg_grad is not None:
-            dW += reg_grad
-        total = loss + reg_value
-    if not (np.isfinite(total) and np.isfinite(dW).all()):
-        raise FloatingPointError(f"the {kind} loss or its gradient overflowed {p.W.dtype}; scale X or W down")
-    return float(total), dW
+    if not np.isfinite(dW).all():
+        raise FloatingPointError(f"the gradient of the {kind} loss overflowed {p.W.dtype}; scale X or W down")
+    return float(loss), dW
 
 
 def svm_loss(

@@ -32,7 +32,7 @@ from fastlin._validation import (
     check_scalar,
 )
 from fastlin.losses import KINDS, loss_grad_rows
-from fastlin.regularizers import penalty_value_grad
+from fastlin.regularizers import penalty_coefficients
 
 #: steps between two checks that the parameters are still finite
 CHECK_EVERY = 100
@@ -267,6 +267,7 @@ def _sgd(
 ) -> np.ndarray:
     """:func:`sgd` on validated input (the estimators call it after their own checks)."""
     batches = _Batches(X.shape[0], batch_size, sample_weight, rng)
+    coefficients = penalty_coefficients(reg, penalty, l1_ratio)  # the kernel adds the penalty
     history = np.empty(num_iters)
     progress = _Progress(num_iters, verbose)
     lr = math.nan
@@ -276,14 +277,12 @@ def _sgd(
             yb = y if rows is None else y[rows]
             lr = _rate(schedule, state.step)
             try:
-                loss, dWT, db = loss_grad_rows(kind, X, rows, state.W.T, state.b, yb, weights, delta, impl, n_threads)
-                reg_value, reg_grad = penalty_value_grad(state.W, reg, penalty, l1_ratio)
+                args = (X, rows, state.W.T, state.b, yb, weights, delta, coefficients)
+                loss, dWT, db = loss_grad_rows(kind, *args, impl, n_threads)
             except FloatingPointError as e:
                 raise FloatingPointError(f"SGD diverged at step {state.step} (learning rate {lr}): {e}") from None
-            history[it] = loss + reg_value
+            history[it] = loss
             dW = dWT.T
-            if reg_grad is not None:
-                dW += reg_grad
             with np.errstate(over="ignore", invalid="ignore"):  # divergence is caught by the checks
                 _update(state, dW, db, lr, momentum, fit_intercept)
             state.step += 1

@@ -46,8 +46,8 @@ def penalty_value_grad(W: np.ndarray, reg: float, penalty: str, l1_ratio: float)
     """
     if reg == 0.0:
         return 0.0, None
-    l2_part = {"l2": 1.0, "l1": 0.0, "elasticnet": 1.0 - l1_ratio}[penalty]
-    l1_part = {"l2": 0.0, "l1": 1.0, "elasticnet": l1_ratio}[penalty]
+    l2_coef, l1_coef = penalty_coefficients(reg, penalty, l1_ratio)
+    l2_part, l1_part = l2_coef / reg, l1_coef / reg
     flat = W.ravel(order="K")  # a view for C- and F-ordered W alike
     value = 0.0
     grad = None
@@ -65,3 +65,10 @@ def penalty_value_grad(W: np.ndarray, reg: float, penalty: str, l1_ratio: float)
     if not finite:
         raise FloatingPointError(f"the {penalty} penalty overflowed (reg={reg}): lower reg or scale W down")
     return value, grad
+
+
+def penalty_coefficients(reg: float, penalty: str, l1_ratio: float) -> tuple[float, float]:
+    """``(l2, l1)`` with ``reg * R(W) = l2 * sum(W**2) + l1 * sum(|W|)``: what the kernels take."""
+    l2_part = {"l2": 1.0, "l1": 0.0, "elasticnet": 1.0 - l1_ratio}[penalty]
+    l1_part = {"l2": 0.0, "l1": 1.0, "elasticnet": l1_ratio}[penalty]
+    return reg * l2_part, reg * l1_part

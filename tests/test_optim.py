@@ -37,7 +37,8 @@ def test_batch_loss_grad_tiers_agree_with_rows_and_bias(kind, gathered, dtype):
     w /= w.sum()
     WT = np.ascontiguousarray(W.T)
     out = {
-        impl: loss_grad_rows(kind, X, rows, WT, bias, y, w, 1.0, impl, None) for impl in ("naive", "vectorized", "jit")
+        impl: loss_grad_rows(kind, X, rows, WT, bias, y, w, 1.0, (0.0, 0.0), impl, None)
+        for impl in ("naive", "vectorized", "jit")
     }
     for _impl, (loss, dWT, db) in out.items():
         dW = dWT.T

@@ -108,11 +108,13 @@ def _chunk(X, rows, WT, bias, y, weights, delta, kind, start, stop, dWT, db):
 
 
 @njit(**PARALLEL_OPTIONS)
-def loss_grad_kernel(X, rows, WT, bias, y, weights, delta, kind, chunks):
-    """Data loss, dWT (C, D) in X's dtype, db (C,) and whether every score was finite.
+def loss_grad_kernel(X, rows, WT, bias, y, weights, delta, kind, l2, l1, chunks):
+    """Data loss, penalty, dWT (C, D) in X's dtype, db (C,) and whether every score was finite.
 
     The batch is ``X[rows]``, read in place; ``y`` and ``weights`` are the batch's own.
-    Scores are ``X @ WT.T + bias``.
+    Scores are ``X @ WT.T + bias``. The penalty and its gradient are added in the pass that
+    sums the chunks' partial gradients: no separate pass over W, and no BLAS call between
+    two parallel regions (its threads and Numba's would compete for the cores).
     """
     D = X.shape[1]
     N = rows.shape[0]
@@ -127,32 +129,46 @@ def loss_grad_kernel(X, rows, WT, bias, y, weights, delta, kind, chunks):
         partial_loss[k], partial_finite[k] = _chunk(
             X, rows, WT, bias, y, weights, delta, kind, start, stop, partial_dWT[k], partial_db[k]
         )
-    # Sum the partials in chunk order (float64), each prange iteration owning a slice of D.
+    # Sum the partials in chunk order (float64), each prange iteration owning a slice of D,
+    # and add the penalty's gradient; the penalty is summed per slice, then in slice order.
     dWT = np.empty((C, D), dtype=X.dtype)
     n_slices = (D + SLICE - 1) // SLICE
+    partial_penalty = np.zeros(n_slices)
     for s in prange(n_slices):
         lo = s * SLICE
         hi = min(D, lo + SLICE)
         acc = np.empty(hi - lo)
+        penalty = 0.0
         for c in range(C):
             acc[:] = 0.0
             for k in range(chunks):
                 part = partial_dWT[k, c]
                 for d in range(lo, hi):
                     acc[d - lo] += part[d]
+            if l2 != 0.0 or l1 != 0.0:
+                for d in range(lo, hi):
+                    w = np.float64(WT[c, d])
+                    penalty += l2 * (w * w) + l1 * abs(w)
+                    acc[d - lo] += 2.0 * l2 * w + l1 * np.sign(w)
             for d in range(lo, hi):
                 dWT[c, d] = acc[d - lo]
+        partial_penalty[s] = penalty
     loss = 0.0
     db = np.zeros(C)
     for k in range(chunks):
         loss += partial_loss[k]
         db += partial_db[k]
-    return loss, dWT, db, partial_finite.all()
+    penalty = 0.0
+    for s in range(n_slices):
+        penalty += partial_penalty[s]
+    return loss, penalty, dWT, db, partial_finite.all()
 
 
-def loss_grad_rows(X, rows, WT, bias, y, weights, delta, kind):
+def loss_grad_rows(X, rows, WT, bias, y, weights, delta, kind, l2, l1):
     rows = np.arange(X.shape[0]) if rows is None else rows
     code = SVM if kind == "svm" else SOFTMAX
     chunks = n_chunks(len(rows), "losses")
-    loss, dWT, db, finite = loss_grad_kernel(X, rows, WT, bias, y, weights, float(delta), code, chunks)
-    return (float(loss) if finite else float("nan")), dWT, db
+    loss, penalty, dWT, db, finite = loss_grad_kernel(
+        X, rows, WT, bias, y, weights, float(delta), code, float(l2), float(l1), chunks
+    )
+    return (float(loss) if finite else float("nan")), float(penalty), dWT, db

@@ -2,15 +2,19 @@
 
 Every tier exposes the same contract::
 
-    loss_grad_rows(X, rows, WT, bias, y, weights, delta, kind) -> (data_loss, dWT, db)
+    loss_grad_rows(X, rows, WT, bias, y, weights, delta, kind, l2, l1)
+        -> (data_loss, penalty, dWT, db)
 
 The batch is ``X[rows]`` (all of ``X`` when ``rows`` is None), read in place by the jit tier;
 ``WT`` (C, D) is W transposed, in X's float dtype; ``bias`` (C,) is added to every score
 (``s = X[i] @ WT.T + bias``); ``y`` holds the batch's labels in ``[0, C)`` and ``weights``
 its per-sample factors ``w_i / sum(w)`` (float64); ``kind`` is ``"svm"`` (Weston-Watkins
-hinge with margin ``delta``) or ``"softmax"`` (cross-entropy). Returns the weighted data
-loss (a float, NaN when a score was not finite), ``dWT`` (C, D) in X's dtype and ``db`` (C,)
-float64. No regularization here: the public layer adds it.
+hinge with margin ``delta``) or ``"softmax"`` (cross-entropy). The penalty is
+``l2 * sum(W**2) + l1 * sum(|W|)`` with gradient ``2 l2 W + l1 sign(W)`` (the public layer
+turns ``reg``, ``penalty`` and ``l1_ratio`` into ``l2`` and ``l1``), computed on ``WT``.
+Returns the weighted data loss (a float, NaN when a score was not finite), the penalty (a
+float), ``dWT`` (C, D) in X's dtype, data and penalty gradients summed in float64 before
+the rounding, and ``db`` (C,) float64.
 """
 
 import math
@@ -43,7 +47,7 @@ def _softmax_row(scores, yi):
     return log_total - scores[yi], coef
 
 
-def loss_grad_rows(X, rows, WT, bias, y, weights, delta, kind):
+def loss_grad_rows(X, rows, WT, bias, y, weights, delta, kind, l2, l1):
     rows = range(X.shape[0]) if rows is None else rows
     C, D = WT.shape
     loss = 0.0
@@ -61,4 +65,10 @@ def loss_grad_rows(X, rows, WT, bias, y, weights, delta, kind):
         for c in range(C):
             dWT[c] += weights[k] * coef[c] * x
             db[c] += weights[k] * coef[c]
-    return (loss if finite else math.nan), dWT.astype(X.dtype), db
+    penalty = 0.0
+    for c in range(C):
+        for d in range(D):
+            w = float(WT[c, d])
+            penalty += l2 * w * w + l1 * abs(w)
+            dWT[c, d] += 2.0 * l2 * w + l1 * float(np.sign(w))
+    return (loss if finite else math.nan), penalty, dWT.astype(X.dtype), db

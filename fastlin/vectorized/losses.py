@@ -26,11 +26,15 @@ def _softmax_coef(scores, y):
     return log_norm - shifted[rows, y], coef
 
 
-def loss_grad_rows(X, rows, WT, bias, y, weights, delta, kind):
+def loss_grad_rows(X, rows, WT, bias, y, weights, delta, kind, l2, l1):
     Xb = X if rows is None else X[rows]
     scores = Xb @ WT.T + bias.astype(X.dtype)
+    W64 = WT.astype(np.float64)
+    penalty = l2 * float(np.sum(W64 * W64)) + l1 * float(np.abs(W64).sum())
+    penalty_grad = 2.0 * l2 * W64 + l1 * np.sign(W64)
     if not np.isfinite(scores).all():
-        return np.nan, np.zeros(WT.shape, dtype=X.dtype), np.zeros(WT.shape[0])
+        return np.nan, penalty, np.zeros(WT.shape, dtype=X.dtype), np.zeros(WT.shape[0])
     row_loss, coef = _svm_coef(scores, y, delta) if kind == "svm" else _softmax_coef(scores, y)
     coef *= weights[:, None].astype(X.dtype)
-    return float(weights @ row_loss), coef.T @ Xb, coef.sum(axis=0, dtype=np.float64)
+    dWT = (coef.T @ Xb + penalty_grad).astype(X.dtype)
+    return float(weights @ row_loss), penalty, dWT, coef.sum(axis=0, dtype=np.float64)
