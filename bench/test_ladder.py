@@ -8,6 +8,7 @@ saved medians into tables of ratios. Compile time is kept out (a warm-up call ru
 import numpy as np
 import pytest
 
+import fastlin
 from tests.registry import OPERATIONS
 
 ROUNDS = 5  # a median of this many rounds for calls long enough to be timed one at a time
@@ -55,3 +56,23 @@ def test_streaming_read_reference(benchmark, smoke):
     benchmark.group = f"read|{'x'.join(map(str, shape))}|float32"
     benchmark.extra_info["bytes"] = X.nbytes
     benchmark(np.sum, X)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("who", ["fastlin", "numpy", "alternating"])
+def test_alternating_with_numpy(benchmark, smoke, who, dtype):
+    """A training script's turn: the loss, then a NumPy matrix product (BLAS threads)."""
+    op = OPERATIONS["svm"]
+    case = op.case((64, 33, 10) if smoke else (500, 3073, 10), dtype, bench=True)
+    d = case.data
+    V = np.random.default_rng(1).standard_normal((d["X"].shape[1], 64)).astype(dtype)
+    turns = {
+        "fastlin": lambda: fastlin.svm_loss(d["W"], d["X"], d["y"], case.params["reg"]),
+        "numpy": lambda: d["X"] @ V,
+        "alternating": lambda: (fastlin.svm_loss(d["W"], d["X"], d["y"], case.params["reg"]), d["X"] @ V),
+    }
+    run = turns[who]
+    run()
+    benchmark.group = f"alternating|{case.label} + X@V|{dtype}"
+    benchmark.extra_info["who"] = who
+    benchmark(run)

@@ -185,7 +185,7 @@ def _loss_op(kind: str) -> Operation:
         bench_shapes=((500, 3073, 10), (49000, 3073, 10), (10000, 512, 100)),
         smoke_shape=(64, 33, 10),
         compare=compare_loss,
-        naive_bench_limit=500 * 3073,
+        naive_bench_limit=500 * 3073 * 10,
         peers=(Peer("cs231n", make_cs231n, check), Peer("torch", make_torch, check)),
         flops=lambda s: 4 * s[0] * s[1] * s[2],
         bench_dtypes=("float32", "float64"),
@@ -417,5 +417,5 @@ LBP_HIST = Operation(
 
 #: every operation, by name
 OPERATIONS: dict[str, Operation] = {
-    op.name: op for op in (_loss_op("svm"), _loss_op("softmax"), HOG, COLOR, KMEANS, BOW)
+    op.name: op for op in (_loss_op("svm"), _loss_op("softmax"), HOG, COLOR, KMEANS, BOW, LBP, LBP_HIST)
 }
