@@ -34,33 +34,31 @@ def regularization(W: np.ndarray, reg: float, penalty: str = "l2", l1_ratio: flo
     """
     W = check_weights(W)
     reg, l1_ratio = check_penalty(reg, penalty, l1_ratio)
-    value, grad = penalty_value_grad(W, reg, penalty, l1_ratio)
+    value, grad = _penalty_value_grad(W, reg, penalty, l1_ratio)
     return value, np.zeros_like(W) if grad is None else grad
 
 
-def penalty_value_grad(W: np.ndarray, reg: float, penalty: str, l1_ratio: float) -> tuple[float, np.ndarray | None]:
-    """:func:`regularization` on validated input (the loss functions and optimizers call it).
+def _penalty_value_grad(W: np.ndarray, reg: float, penalty: str, l1_ratio: float) -> tuple[float, np.ndarray | None]:
+    """:func:`regularization` on validated input; the gradient is None when ``reg`` is 0.
 
-    The gradient is None when ``reg`` is 0, so that callers skip adding zeros. A value or
-    gradient that overflows raises ``FloatingPointError``.
+    (The loss kernels compute the penalty themselves, from :func:`penalty_coefficients`.)
+    A value or gradient that overflows raises ``FloatingPointError``.
     """
     if reg == 0.0:
         return 0.0, None
-    l2_coef, l1_coef = penalty_coefficients(reg, penalty, l1_ratio)
-    l2_part, l1_part = l2_coef / reg, l1_coef / reg
+    l2, l1 = penalty_coefficients(reg, penalty, l1_ratio)
     flat = W.ravel(order="K")  # a view for C- and F-ordered W alike
     value = 0.0
     grad = None
     with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported below
-        if l2_part:
-            value += l2_part * float(np.dot(flat, flat))  # BLAS dot: one pass, no temporary
-            grad = (2.0 * reg * l2_part) * W
-        if l1_part:
-            value += l1_part * float(np.abs(flat).sum(dtype=np.float64))
+        if l2:
+            value += l2 * float(np.dot(flat, flat))  # BLAS dot: one pass, no temporary
+            grad = (2.0 * l2) * W
+        if l1:
+            value += l1 * float(np.abs(flat).sum(dtype=np.float64))
             sign = np.sign(W)
-            sign *= reg * l1_part
+            sign *= l1
             grad = sign if grad is None else grad + sign
-        value *= reg
         finite = np.isfinite(value) and (grad is None or bool(np.isfinite(grad).all()))
     if not finite:
         raise FloatingPointError(f"the {penalty} penalty overflowed (reg={reg}): lower reg or scale W down")

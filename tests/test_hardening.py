@@ -94,8 +94,11 @@ def test_sgd_validates_its_inputs(change, exc, match):
 
 def test_sgd_trains_when_called_directly():
     X, y, state = sgd_inputs()
-    history = optim.sgd("softmax", X, y, state, num_iters=50, schedule="constant", learning_rate=0.1, batch_size=8)
-    assert history.shape == (50,) and history[-1] < history[0]
+    history = optim.sgd(
+        "softmax", X, y, state, num_iters=50, schedule="constant", learning_rate=0.1, batch_size=8, rng=0
+    )
+    # mini-batch losses are noisy: compare the first and last ten steps, with a fixed seed
+    assert history.shape == (50,) and history[-10:].mean() < history[:10].mean()
 
 
 # 4. NaN never passes as agreement ------------------------------------------------------------
