@@ -6,7 +6,7 @@ from fastlin.gradcheck import grad_check_sparse, numerical_gradient, rel_error
 from fastlin.hog import hog, hog_batch
 from fastlin.kmeans import kmeans
 from fastlin.lbp import lbp_batch, lbp_histogram, local_binary_pattern
-from fastlin.losses import softmax_loss, svm_loss
+from fastlin.losses import softmax_loss, squared_hinge_loss, svm_loss
 from fastlin.regularizers import regularization
 
 __version__ = "0.1.0"
@@ -17,11 +17,13 @@ _LAZY_NAMES = {
     "LinearSVM": "fastlin.classifiers",
     "SoftmaxClassifier": "fastlin.classifiers",
     "BagOfVisualWords": "fastlin.bow",
+    "KMeansFeatures": "fastlin.kmeans_features",
+    "Standardizer": "fastlin.preprocessing",
 }
 #: public submodules reachable as attributes after `import fastlin`
 _LAZY_MODULES = (
     *("bow", "classifiers", "cli", "color", "datasets", "features"),
-    *("hog", "kmeans", "lbp", "losses", "optim"),
+    *("hog", "kmeans", "kmeans_features", "lbp", "losses", "optim", "preprocessing"),
 )
 
 
@@ -41,8 +43,10 @@ def __dir__():
 
 __all__ = [
     "BagOfVisualWords",
+    "KMeansFeatures",
     "LinearSVM",
     "SoftmaxClassifier",
+    "Standardizer",
     "color_histogram_hsv",
     "color_histogram_hsv_batch",
     "extract_features",
@@ -57,5 +61,6 @@ __all__ = [
     "regularization",
     "rel_error",
     "softmax_loss",
+    "squared_hinge_loss",
     "svm_loss",
 ]

@@ -14,7 +14,12 @@ import numpy as np
 from fastlin.optim import SCHEDULES
 
 #: the feature families; --features joins any of them with "+" (e.g. hog+color+lbp)
-FEATURES = ("raw", "hog", "color", "bow", "lbp")
+FEATURES = ("raw", "hog", "color", "bow", "lbp", "coates")
+#: the model settings of every other run, unless told otherwise
+DEFAULT_MODEL = dict(model="softmax", loss=None, lr=None, reg=None, iters=1000, batch_size=200)
+#: the model settings --features coates trains with unless told otherwise: the L2-SVM of
+#: Coates, Lee & Ng on standardized features (tuned on CIFAR-10's validation split)
+COATES_MODEL = dict(model="svm", loss="squared_hinge", lr=3e-4, reg=1e-5, iters=20000, batch_size=256)
 #: skimage.color.rgb2gray's weights: LBP runs on gray pixels
 GRAY = np.array([0.2125, 0.7154, 0.0721])
 
@@ -82,11 +87,11 @@ def _features(text: str) -> str:
 
 
 def _dataset(text: str) -> tuple[str, str | None]:
-    if text == "digits":
-        return "digits", None
+    if text in ("digits", "cifar10"):
+        return text, None
     if text.startswith("cifar10:") and len(text) > len("cifar10:"):
         return "cifar10", text[len("cifar10:") :]
-    raise argparse.ArgumentTypeError(f"expected 'digits' or 'cifar10:PATH', got {text!r}")
+    raise argparse.ArgumentTypeError(f"expected 'digits', 'cifar10' or 'cifar10:PATH', got {text!r}")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -94,13 +99,33 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _OneLineParser(prog="fastlin", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_OneLineParser)
     train = sub.add_parser("train", help="train and evaluate a linear classifier")
-    train.add_argument("--dataset", type=_dataset, default=("digits", None), help="digits (default) or cifar10:PATH")
-    train.add_argument("--features", type=_features, default="raw", help="raw, hog, color, bow, lbp, or a+b+...")
-    train.add_argument("--model", choices=("softmax", "svm"), default="softmax")
+    train.add_argument(
+        "--dataset",
+        type=_dataset,
+        default=("digits", None),
+        help="digits (default), cifar10 (downloaded once into $FASTLIN_DATA or ~/.cache/fastlin) or cifar10:PATH "
+        "(a cifar-10-batches-py folder or the cifar-10-python.tar.gz archive)",
+    )
+    train.add_argument(
+        "--features", type=_features, default="raw", help="raw, hog, color, bow, lbp, coates, or a+b+..."
+    )
+    train.add_argument("--model", choices=("softmax", "svm"), help="default: softmax (svm for coates)")
+    train.add_argument(
+        "--loss", choices=("hinge", "squared_hinge"), help="the SVM's loss (default: hinge; squared_hinge for coates)"
+    )
     train.add_argument("--lr", type=_positive_float, help="learning rate (default: the model's)")
     train.add_argument("--reg", type=_non_negative_float, help="regularization strength (default: the model's)")
-    train.add_argument("--batch-size", type=_positive_int, default=200)
-    train.add_argument("--iters", type=_positive_int, default=1000, help="SGD steps")
+    train.add_argument("--batch-size", type=_positive_int, help="default: 200")
+    train.add_argument("--iters", type=_positive_int, help="SGD steps (default: 1000)")
+    coates = train.add_argument_group("coates features (Coates, Lee & Ng 2011)")
+    coates.add_argument("--centroids", type=_positive_int, default=1600, help="codebook size (default 1600)")
+    coates.add_argument(
+        "--patches", type=_positive_int, default=400_000, help="patches sampled for the codebook (default 400000)"
+    )
+    coates.add_argument("--kmeans-iters", type=_positive_int, default=10, help="Lloyd iterations (default 10)")
+    coates.add_argument("--patch-size", type=_positive_int, default=6, help="patch side in pixels (default 6)")
+    coates.add_argument("--stride", type=_positive_int, default=1, help="step between encoded patches (default 1)")
+    train.add_argument("--quiet", action="store_true", help="no progress bars")
     train.add_argument("--schedule", choices=SCHEDULES, default="step")
     train.add_argument("--seed", type=_seed, default=0)
     train.add_argument("--threads", type=_positive_int, help="threads (default: every core)")
@@ -134,16 +159,26 @@ def _load(name: str, path: str | None, seed: int):
         train, val = rest[train], rest[val]
         splits = (images[train], labels[train]), (images[val], labels[val]), (images[test], labels[test])
         return splits, tuple(str(d) for d in range(10))
+    if path is None:
+        from fastlin.datasets import fetch_cifar10
+
+        path = fetch_cifar10()
     X_train, y_train, X_test, y_test = load_cifar10(path)
     # CS231n's split: the last 1000 of the 50000 training images validate
     n = len(y_train) - min(1000, len(y_train) // 10)
     return ((X_train[:n], y_train[:n]), (X_train[n:], y_train[n:]), (X_test, y_test)), CIFAR10_CLASSES
 
 
-def _featurize(splits, features: str, n_threads: int | None, seed: int) -> list[np.ndarray]:
-    """Feature matrices (float32) of the image splits; the first split is the training set."""
+def _featurize(splits, args: argparse.Namespace, times: dict) -> list[np.ndarray]:
+    """Feature matrices (float32) of the image splits; the first split is the training set.
+
+    The time of each stage goes into ``times`` (the codebook and the encoding of the
+    k-means features apart, the other families together as "features").
+    """
     import fastlin
 
+    features, n_threads, seed = args.features, args.threads, args.seed
+    t = time.perf_counter()
     images = splits[0]
     color = images.ndim == 4
     kinds = features.split("+")
@@ -172,7 +207,39 @@ def _featurize(splits, features: str, n_threads: int | None, seed: int) -> list[
             n_words=64, patch_size=patch, stride=patch // 2, max_patches=8, random_state=seed, n_threads=n_threads
         ).fit(images)
         fns.append(bow.transform)
-    return [np.ascontiguousarray(np.hstack([fn(x) for fn in fns]), dtype=np.float32) for x in splits]
+    out = [np.ascontiguousarray(np.hstack([fn(x) for fn in fns]), dtype=np.float32) for x in splits] if fns else []
+    if fns:
+        times["features"] = time.perf_counter() - t
+    if "coates" in kinds:
+        out = _coates(splits, args, times, out)
+    return out
+
+
+def _coates(splits, args: argparse.Namespace, times: dict, others: list[np.ndarray]) -> list[np.ndarray]:
+    """The k-means features of Coates, Lee & Ng for every split, after the ``others``' columns."""
+    import fastlin
+
+    encoder = fastlin.KMeansFeatures(
+        n_centroids=args.centroids,
+        patch_size=args.patch_size,
+        stride=args.stride,
+        n_patches=args.patches,
+        max_iter=args.kmeans_iters,
+        random_state=args.seed,
+        n_threads=args.threads,
+        verbose=not args.quiet,
+    )
+    t = time.perf_counter()
+    encoder.fit(splits[0])
+    times["codebook"] = time.perf_counter() - t
+    t = time.perf_counter()
+    out = []
+    for i, x in enumerate(splits):
+        codes = encoder.transform(x)
+        out.append(np.hstack([others[i], codes]) if others else codes)
+        del codes
+    times["encode"] = time.perf_counter() - t
+    return out
 
 
 def _plot(path: str, model, images_shape: tuple, features: str, class_names: tuple) -> str:
@@ -205,28 +272,55 @@ def _plot(path: str, model, images_shape: tuple, features: str, class_names: tup
     return "loss curve and weight templates" if templates else "loss curve (templates need --features raw)"
 
 
+def _model_settings(args: argparse.Namespace, coates: bool) -> dict:
+    """The model's settings: what the user gave, else the preset of the features, else the defaults.
+
+    The coates preset's rates were tuned for its own model: another ``--model`` starts from
+    the plain defaults.
+    """
+    preset = COATES_MODEL if coates else DEFAULT_MODEL
+    if args.model is not None and args.model != preset["model"]:
+        preset = {**DEFAULT_MODEL, "model": args.model}
+    given = dict(
+        model=args.model, loss=args.loss, lr=args.lr, reg=args.reg, iters=args.iters, batch_size=args.batch_size
+    )
+    return {k: given[k] if given[k] is not None else preset[k] for k in preset}
+
+
 def train(args: argparse.Namespace) -> int:
     """``fastlin train``: load, featurize, standardize, fit, and report accuracies and times."""
     from fastlin import LinearSVM, SoftmaxClassifier
+
+    from fastlin.preprocessing import Standardizer
 
     times = {}
     t = time.perf_counter()
     ((Xtr, ytr), (Xval, yval), (Xte, yte)), class_names = _load(*args.dataset, args.seed)
     times["load"] = time.perf_counter() - t
+    Ftr, Fval, Fte = _featurize([Xtr, Xval, Xte], args, times)
     t = time.perf_counter()
-    Ftr, Fval, Fte = _featurize([Xtr, Xval, Xte], args.features, args.threads, args.seed)
-    times["features"] = time.perf_counter() - t
-    mean = Ftr.mean(axis=0)
-    std = Ftr.std(axis=0)
-    std[std == 0] = 1.0
-    Ftr, Fval, Fte = ((f - mean) / std for f in (Ftr, Fval, Fte))
-    cls = SoftmaxClassifier if args.model == "softmax" else LinearSVM
-    kw = dict(batch_size=args.batch_size, num_iters=args.iters, schedule=args.schedule, random_state=args.seed)
-    kw["n_threads"] = args.threads
-    if args.lr is not None:
-        kw["learning_rate"] = args.lr
-    if args.reg is not None:
-        kw["reg"] = args.reg
+    coates = "coates" in args.features.split("+")
+    scaler = Standardizer(eps=0.01 if coates else 0.0).fit(Ftr)  # 0.01: the paper's, for its features
+    Ftr, Fval, Fte = (scaler.transform(f) for f in (Ftr, Fval, Fte))
+    times["standardize"] = time.perf_counter() - t
+    settings = _model_settings(args, coates)
+    cls = SoftmaxClassifier if settings["model"] == "softmax" else LinearSVM
+    kw = dict(
+        batch_size=settings["batch_size"],
+        num_iters=settings["iters"],
+        schedule=args.schedule,
+        random_state=args.seed,
+        n_threads=args.threads,
+        verbose=coates and not args.quiet,
+    )
+    if settings["lr"] is not None:
+        kw["learning_rate"] = settings["lr"]
+    if settings["reg"] is not None:
+        kw["reg"] = settings["reg"]
+    if cls is LinearSVM and settings["loss"] is not None:
+        kw["loss"] = settings["loss"]
+    elif settings["loss"] is not None:
+        raise _UsageError("--loss is an option of --model svm")
     model = cls(**kw)
     t = time.perf_counter()
     model.fit(Ftr, ytr)
@@ -237,7 +331,9 @@ def train(args: argparse.Namespace) -> int:
     name, _ = args.dataset
     print(
         f"{name}: {len(ytr)} train / {len(yval)} val / {len(yte)} test, "
-        f"{args.features} features ({Ftr.shape[1]} values), {args.model}, {args.iters} steps"
+        f"{args.features} features ({Ftr.shape[1]} values), {settings['model']}"
+        + (f" ({model.loss})" if cls is LinearSVM else "")
+        + f", {settings['iters']} steps of {settings['batch_size']}"
     )
     print(f"accuracy  train {acc['train']:.4f}  val {acc['val']:.4f}  test {acc['test']:.4f}")
     print("time      " + "  ".join(f"{k} {v:.2f}s" for k, v in times.items()))

@@ -1,4 +1,4 @@
-"""The multiclass SVM and softmax losses with their gradients: validate, pick the tier, run."""
+"""The multiclass SVM (hinge and squared hinge) and softmax losses with their gradients."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from fastlin._validation import (
 )
 from fastlin.regularizers import penalty_coefficients
 
-KINDS = ("svm", "softmax")
+KINDS = ("svm", "squared_hinge", "softmax")
 
 
 @dataclass(frozen=True)
@@ -144,6 +144,36 @@ def svm_loss(
     """
     delta = check_scalar("delta", delta, low=0.0)
     return _loss("svm", W, X, y, reg, delta, penalty, l1_ratio, sample_weight, impl, n_threads)
+
+
+def squared_hinge_loss(
+    W: ArrayLike,
+    X: ArrayLike,
+    y: ArrayLike,
+    reg: float = 0.0,
+    *,
+    delta: float = 1.0,
+    penalty: str = "l2",
+    l1_ratio: float = 0.5,
+    sample_weight: ArrayLike | None = None,
+    impl: str = "jit",
+    n_threads: int | None = None,
+) -> tuple[float, np.ndarray]:
+    """Multiclass squared hinge loss (the L2-SVM) and its gradient.
+
+    ``L_i = sum_{j != y_i} max(0, s_j - s_{y_i} + delta)**2``: the margins of
+    :func:`svm_loss`, squared, so the loss is differentiable and the gradient grows with the
+    violation. The data loss is the (weighted) mean, plus ``reg * R(W)``.
+
+    Parameters are those of :func:`svm_loss`.
+
+    Returns
+    -------
+    loss : float
+    dW : ndarray, same shape and dtype as ``W``
+    """
+    delta = check_scalar("delta", delta, low=0.0)
+    return _loss("squared_hinge", W, X, y, reg, delta, penalty, l1_ratio, sample_weight, impl, n_threads)
 
 
 def softmax_loss(

@@ -9,12 +9,12 @@ decayed. :func:`sgd` is what :class:`fastlin.LinearSVM` and
 from __future__ import annotations
 
 import math
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
+from fastlin._progress import Progress
 from fastlin._validation import (
     FLOAT_DTYPES,
     MAX_ITERS,
@@ -120,33 +120,6 @@ def make_schedule(schedule: str | Callable[[int], float], learning_rate: float, 
     if schedule == "invscaling":
         return InverseScaling(learning_rate)
     return Cosine(learning_rate, num_iters)
-
-
-class _Progress:
-    """tqdm's bar when tqdm is installed; otherwise a line on stderr every 5%."""
-
-    def __init__(self, total: int, enabled: bool):
-        self.total, self.enabled, self.bar = total, enabled, None
-        if enabled:
-            try:
-                from tqdm.auto import tqdm
-
-                self.bar = tqdm(total=total, desc="sgd", leave=False)
-            except ImportError:
-                pass
-
-    def update(self, step: int, loss: float) -> None:
-        if not self.enabled:
-            return
-        if self.bar is not None:
-            self.bar.update(1)
-            self.bar.set_postfix(loss=f"{loss:.4f}", refresh=False)
-        elif (step + 1) % max(1, self.total // 20) == 0 or step + 1 == self.total:
-            print(f"sgd: step {step + 1}/{self.total}  loss {loss:.4f}", file=sys.stderr)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
 
 
 @dataclass
@@ -269,7 +242,7 @@ def _sgd(
     batches = _Batches(X.shape[0], batch_size, sample_weight, rng)
     coefficients = penalty_coefficients(reg, penalty, l1_ratio)  # the kernel adds the penalty
     history = np.empty(num_iters)
-    progress = _Progress(num_iters, verbose)
+    progress = Progress(num_iters, verbose, what="sgd")
     lr = math.nan
     try:
         for it in range(num_iters):
@@ -288,7 +261,7 @@ def _sgd(
             state.step += 1
             if state.step % CHECK_EVERY == 0:
                 _check_parameters(state, lr)
-            progress.update(it, history[it])
+            progress.update(it + 1, history[it])
     finally:
         progress.close()
     _check_parameters(state, lr)

@@ -27,6 +27,8 @@ def _torch_loss(kind):
         target = torch.from_numpy(np.asarray(y, dtype=np.int64))
         if kind == "svm":
             loss = W.shape[1] * F.multi_margin_loss(scores, target)
+        elif kind == "squared_hinge":
+            loss = W.shape[1] * F.multi_margin_loss(scores, target, p=2)
         else:
             loss = F.cross_entropy(scores, target)
         if reg:
@@ -38,7 +40,7 @@ def _torch_loss(kind):
 
 
 #: loss kind -> PyTorch forward+backward (None when torch is missing)
-TORCH_LOSSES = {"svm": _torch_loss("svm"), "softmax": _torch_loss("softmax")}
+TORCH_LOSSES = {kind: _torch_loss(kind) for kind in ("svm", "squared_hinge", "softmax")}
 
 
 def cs231n_svm_loss_vectorized(W, X, y, reg):
@@ -54,6 +56,21 @@ def cs231n_svm_loss_vectorized(W, X, y, reg):
     mask = (margins > 0).astype(X.dtype)
     mask[rows, y] = -np.sum(mask, axis=1)
     dW = X.T.dot(mask) / num_train + 2 * reg * W
+    return loss, dW
+
+
+def cs231n_squared_hinge_loss_vectorized(W, X, y, reg):
+    """:func:`cs231n_svm_loss_vectorized` with squared margins (the L2-SVM), written the same way."""
+    num_train = X.shape[0]
+    rows = np.arange(num_train)
+    scores = X.dot(W)
+    correct = scores[rows, y][:, np.newaxis]
+    margins = np.maximum(0, scores - correct + 1)
+    margins[rows, y] = 0
+    loss = np.sum(margins * margins) / num_train + reg * np.sum(W * W)
+    coef = 2 * margins
+    coef[rows, y] = -np.sum(coef, axis=1)
+    dW = X.T.dot(coef) / num_train + 2 * reg * W
     return loss, dW
 
 

@@ -415,7 +415,54 @@ LBP_HIST = Operation(
     compare=compare_features(0),
 )
 
+
+@lru_cache(maxsize=4)
+def _kmeans_features(shape, dtype, K):
+    """A KMeansFeatures fitted once per image shape and codebook size (the fit is not timed)."""
+    images = _image_case((max(8, shape[0]), *shape[1:]), dtype, 1).data["images"]
+    return fastlin.KMeansFeatures(n_centroids=K, n_patches=max(K, 2000), max_iter=3, random_state=0).fit(images)
+
+
+def _encode_case(shape, dtype, seed):
+    *image_shape, K = shape
+    case = _image_case(tuple(image_shape), dtype, seed)
+    return Case("encode", shape, dtype, case.data, {"K": K})
+
+
+def _encode_run(case, data, impl, n_threads):
+    images = data["images"]
+    fitted = _kmeans_features(images.shape, str(images.dtype), case.params["K"])
+    encoder = fastlin.KMeansFeatures(**{**fitted.get_params(), "impl": impl, "n_threads": n_threads})
+    for name in ("centroids_", "shift_", "whiten_", "image_shape_"):
+        setattr(encoder, name, getattr(fitted, name))
+    return encoder.transform(images)
+
+
+def _encode_flops(shape):
+    N, H, W, C, K = shape
+    D = 36 * C
+    return 2 * N * (H - 5) * (W - 5) * D * (K + D)
+
+
+ENCODE = Operation(
+    name="kmeans_features",
+    run=_encode_run,
+    make=_encode_case,
+    main="images",
+    dtypes=("uint8", "float32"),
+    test_shapes=((3, 11, 10, 3, 7), (2, 9, 9, 1, 5)),
+    bench_shapes=((200, 32, 32, 3, 1600),),
+    smoke_shape=(4, 12, 12, 3, 16),
+    compare=compare_features(2e-3),
+    naive_bench_limit=0,
+    flops=_encode_flops,
+)
+
 #: every operation, by name
 OPERATIONS: dict[str, Operation] = {
-    op.name: op for op in (_loss_op("svm"), _loss_op("softmax"), HOG, COLOR, KMEANS, BOW, LBP, LBP_HIST)
+    op.name: op
+    for op in (
+        *(_loss_op(kind) for kind in ("svm", "squared_hinge", "softmax")),
+        *(HOG, COLOR, KMEANS, BOW, LBP, LBP_HIST, ENCODE),
+    )
 }

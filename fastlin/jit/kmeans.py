@@ -5,12 +5,17 @@ every center from the loss kernels' register tiles (``|c|^2 - 2 x.c`` then decid
 nearest center), the exact squared distance to the chosen center, and their contribution
 to per-chunk float64 sums and counts, which are added up in chunk order at the end (no two
 ``prange`` iterations write one element).
+
+With many centers (``k * D >= GEMM_WORK``, e.g. a codebook of 1600 words of 108 values) the
+dot products of a block come from a single-threaded BLAS GEMM instead of the register
+tiles: the block of rows is copied into a contiguous scratch matrix (so every layout of X
+gives the same numbers) and multiplied by the centers, at the machine's GEMM rate.
 """
 
 import numpy as np
 from numba import njit, prange
 
-from fastlin._config import JIT_OPTIONS, PARALLEL_OPTIONS
+from fastlin._config import JIT_OPTIONS, PARALLEL_OPTIONS, single_threaded_blas
 from fastlin._spec import BLOCK_ROWS, n_chunks
 from fastlin.jit._tiles import block_scores, nearest
 
@@ -22,6 +27,38 @@ def _chunk(X, rows, centers, c_sq, start, stop, labels, min_sq, sums, counts):
     for b in range(start, stop, BLOCK_ROWS):
         n_rows = min(BLOCK_ROWS, stop - b)
         block_scores(X, rows, b, n_rows, centers, S)
+        for r in range(n_rows):
+            i = b + r
+            best = nearest(S, r, c_sq)
+            labels[i] = best
+            exact = 0.0
+            for j in range(D):
+                diff = np.float64(X[i, j]) - np.float64(centers[best, j])
+                exact += diff * diff
+                sums[best, j] += X[i, j]
+            min_sq[i] = exact
+            counts[best] += 1
+
+
+#: ``k * D`` from which the dot products of a block are a BLAS GEMM (below it, the register
+#: tiles are as fast and need no copy)
+GEMM_WORK = 4096
+#: rows per GEMM block
+GEMM_ROWS = 256
+
+
+@njit(**JIT_OPTIONS)
+def _chunk_gemm(X, centers, CT, c_sq, start, stop, labels, min_sq, sums, counts):
+    k, D = centers.shape
+    block = np.empty((GEMM_ROWS, D), dtype=X.dtype)
+    S = np.empty((GEMM_ROWS, k), dtype=X.dtype)
+    for b in range(start, stop, GEMM_ROWS):
+        n_rows = min(GEMM_ROWS, stop - b)
+        for r in range(n_rows):
+            block[r] = X[b + r]
+        if n_rows < GEMM_ROWS:
+            block[n_rows:] = 0
+        np.dot(block, CT, S)
         for r in range(n_rows):
             i = b + r
             best = nearest(S, r, c_sq)
@@ -50,7 +87,23 @@ def lloyd_step_kernel(X, centers, chunks):
     min_sq = np.empty(N)
     partial_sums = np.zeros((chunks, k, D))
     partial_counts = np.zeros((chunks, k), dtype=np.int64)
+    gemm = k * D >= GEMM_WORK
+    CT = np.ascontiguousarray(centers.T)
     for ch in prange(chunks):
+        if gemm:
+            _chunk_gemm(
+                X,
+                centers,
+                CT,
+                c_sq,
+                ch * N // chunks,
+                (ch + 1) * N // chunks,
+                labels,
+                min_sq,
+                partial_sums[ch],
+                partial_counts[ch],
+            )
+            continue
         _chunk(
             X,
             rows,
@@ -105,7 +158,8 @@ def potentials(X, candidates, d2):
 
 
 def lloyd_step(X, centers):
-    return lloyd_step_kernel(X, np.ascontiguousarray(centers, dtype=X.dtype), n_chunks(X.shape[0], "kmeans"))
+    with single_threaded_blas():
+        return lloyd_step_kernel(X, np.ascontiguousarray(centers, dtype=X.dtype), n_chunks(X.shape[0], "kmeans"))
 
 
 def closer(X, center, d2):

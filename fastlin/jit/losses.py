@@ -22,7 +22,8 @@ from fastlin._spec import BLOCK_ROWS, n_chunks
 from fastlin.jit._tiles import block_grad, block_scores
 
 SLICE = 256  # columns of dWT that one iteration of the final sum owns
-SVM, SOFTMAX = 0, 1
+SVM, SOFTMAX, SQUARED_HINGE = 0, 1, 2
+CODES = {"svm": SVM, "softmax": SOFTMAX, "squared_hinge": SQUARED_HINGE}
 
 
 @njit(**JIT_OPTIONS)
@@ -40,6 +41,25 @@ def _svm_row(S, r, yi, wi, delta, G):
         else:
             G[r, j] = 0.0
     G[r, yi] = -active * wi
+    return loss
+
+
+@njit(**JIT_OPTIONS)
+def _squared_hinge_row(S, r, yi, wi, delta, G):
+    """Weighted squared hinge loss of row ``r`` of the scores; its dL/dscores into ``G[r]``."""
+    correct = np.float64(S[r, yi])
+    loss = 0.0
+    total = 0.0
+    for j in range(S.shape[1]):
+        margin = np.float64(S[r, j]) - correct + delta
+        if j != yi and margin > 0.0:
+            loss += wi * margin * margin
+            g = 2.0 * wi * margin
+            G[r, j] = g
+            total += g
+        else:
+            G[r, j] = 0.0
+    G[r, yi] = -total
     return loss
 
 
@@ -76,7 +96,12 @@ def _block_loss(S, n_rows, y, weights, start, delta, kind, G):
             finite &= np.isfinite(S[r, j])
         yi = y[start + r]
         wi = weights[start + r]
-        loss += _svm_row(S, r, yi, wi, delta, G) if kind == SVM else _softmax_row(S, r, yi, wi, G)
+        if kind == SVM:
+            loss += _svm_row(S, r, yi, wi, delta, G)
+        elif kind == SQUARED_HINGE:
+            loss += _squared_hinge_row(S, r, yi, wi, delta, G)
+        else:
+            loss += _softmax_row(S, r, yi, wi, G)
     return loss, finite
 
 
@@ -166,7 +191,7 @@ def loss_grad_kernel(X, rows, WT, bias, y, weights, delta, kind, l2, l1, chunks)
 
 def loss_grad_rows(X, rows, WT, bias, y, weights, delta, kind, l2, l1):
     rows = np.arange(X.shape[0]) if rows is None else rows
-    code = SVM if kind == "svm" else SOFTMAX
+    code = CODES[kind]
     chunks = n_chunks(len(rows), "losses")
     loss, penalty, dWT, db, finite = loss_grad_kernel(
         X, rows, WT, bias, y, weights, float(delta), code, float(l2), float(l1), chunks

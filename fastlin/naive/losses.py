@@ -9,7 +9,8 @@ The batch is ``X[rows]`` (all of ``X`` when ``rows`` is None), read in place by 
 ``WT`` (C, D) is W transposed, in X's float dtype; ``bias`` (C,) is added to every score
 (``s = X[i] @ WT.T + bias``); ``y`` holds the batch's labels in ``[0, C)`` and ``weights``
 its per-sample factors ``w_i / sum(w)`` (float64); ``kind`` is ``"svm"`` (Weston-Watkins
-hinge with margin ``delta``) or ``"softmax"`` (cross-entropy). The penalty is
+hinge with margin ``delta``), ``"squared_hinge"`` (the same margins, squared) or
+``"softmax"`` (cross-entropy). The penalty is
 ``l2 * sum(W**2) + l1 * sum(|W|)`` with gradient ``2 l2 W + l1 sign(W)`` (the public layer
 turns ``reg``, ``penalty`` and ``l1_ratio`` into ``l2`` and ``l1``), computed on ``WT``.
 Returns the weighted data loss (a float, NaN when a score was not finite), the penalty (a
@@ -22,8 +23,8 @@ import math
 import numpy as np
 
 
-def _svm_row(scores, yi, delta):
-    """Hinge loss of one sample and its dL/dscores (a margin of exactly 0 is inactive)."""
+def _svm_row(scores, yi, delta, squared):
+    """Hinge loss (or its square) of one sample and its dL/dscores (a margin of exactly 0 is inactive)."""
     coef = np.zeros(len(scores))
     loss = 0.0
     for j in range(len(scores)):
@@ -31,9 +32,10 @@ def _svm_row(scores, yi, delta):
             continue
         margin = scores[j] - scores[yi] + delta
         if margin > 0:
-            loss += margin
-            coef[j] += 1.0
-            coef[yi] -= 1.0
+            loss += margin * margin if squared else margin
+            slope = 2.0 * margin if squared else 1.0
+            coef[j] += slope
+            coef[yi] -= slope
     return loss, coef
 
 
@@ -60,7 +62,10 @@ def loss_grad_rows(X, rows, WT, bias, y, weights, delta, kind, l2, l1):
         if not all(math.isfinite(s) for s in scores):
             finite = False
             continue
-        row_loss, coef = _svm_row(scores, y[k], delta) if kind == "svm" else _softmax_row(scores, y[k])
+        if kind == "softmax":
+            row_loss, coef = _softmax_row(scores, y[k])
+        else:
+            row_loss, coef = _svm_row(scores, y[k], delta, kind == "squared_hinge")
         loss += weights[k] * row_loss
         for c in range(C):
             dWT[c] += weights[k] * coef[c] * x

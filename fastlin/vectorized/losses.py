@@ -7,14 +7,15 @@ as NumPy code does.
 import numpy as np
 
 
-def _svm_coef(scores, y, delta):
+def _svm_coef(scores, y, delta, squared):
     rows = np.arange(len(y))
     margins = scores - scores[rows, y][:, None] + delta
     margins[rows, y] = 0.0
     active = margins > 0  # a margin of exactly 0 is inactive
-    coef = active.astype(scores.dtype)
+    hinge = np.where(active, margins, 0.0)
+    coef = (2.0 * hinge).astype(scores.dtype) if squared else active.astype(scores.dtype)
     coef[rows, y] = -coef.sum(axis=1)
-    return np.where(active, margins, 0.0).sum(axis=1, dtype=np.float64), coef
+    return (hinge * hinge if squared else hinge).sum(axis=1, dtype=np.float64), coef
 
 
 def _softmax_coef(scores, y):
@@ -34,7 +35,10 @@ def loss_grad_rows(X, rows, WT, bias, y, weights, delta, kind, l2, l1):
     penalty_grad = 2.0 * l2 * W64 + l1 * np.sign(W64)
     if not np.isfinite(scores).all():
         return np.nan, penalty, np.zeros(WT.shape, dtype=X.dtype), np.zeros(WT.shape[0])
-    row_loss, coef = _svm_coef(scores, y, delta) if kind == "svm" else _softmax_coef(scores, y)
+    if kind == "softmax":
+        row_loss, coef = _softmax_coef(scores, y)
+    else:
+        row_loss, coef = _svm_coef(scores, y, delta, kind == "squared_hinge")
     coef *= weights[:, None].astype(X.dtype)
     dWT = (coef.T @ Xb + penalty_grad).astype(X.dtype)
     return float(weights @ row_loss), penalty, dWT, coef.sum(axis=0, dtype=np.float64)

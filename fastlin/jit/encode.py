@@ -1,0 +1,128 @@
+"""Single-layer k-means features: the whole encoding of a batch in one parallel kernel.
+
+The contract of :mod:`fastlin.naive.encode`. Each image (a ``prange`` iteration, so each
+owns its row of the output) is walked in blocks of ``POSITIONS`` patches: the block's
+normalized patches go into a scratch matrix, two single-threaded BLAS products whiten them
+and score them against every centroid (``|w|^2 + |c|^2 - 2 w.c``), and each patch's code is
+added to its pooling cell while its row of distances is still in cache. No matrix of all
+patches of all images is ever built.
+
+The products are 95% of the work (``2 * n_positions * D * (K + D)`` flops per image) and
+run at the BLAS's single-core GEMM rate on every core at once. The BLAS must not start its
+own threads inside the parallel region: :func:`encode_pooled` pins it to one thread for
+the call (threadpoolctl), so Numba's threads and the BLAS's never compete.
+"""
+
+import numpy as np
+from numba import njit, prange
+
+from fastlin._config import JIT_OPTIONS, PARALLEL_OPTIONS, single_threaded_blas
+
+#: patches per block: the block's distances (POSITIONS x K float32) stay in the L2 cache
+#: for K up to ~1000, and the products are still large enough for the GEMM's full rate
+POSITIONS = 243
+
+
+@njit(**JIT_OPTIONS)
+def _fill_patches(image, first, n_rows, p, stride, Q, eps, shift, x, P):
+    """Rows [0, n_rows) of ``P``: patches number ``first + t``, normalized, minus ``shift``.
+
+    ``x`` (D,) float64 is scratch: the statistics of float images are taken before any
+    rounding to float32.
+    """
+    C = image.shape[2]
+    D = P.shape[1]
+    for t in range(n_rows):
+        pos = first + t
+        r0 = (pos // Q) * stride
+        c0 = (pos % Q) * stride
+        total = 0.0
+        k = 0
+        for r in range(p):
+            for c in range(p):
+                for ch in range(C):
+                    x[k] = np.float64(image[r0 + r, c0 + c, ch])
+                    total += x[k]
+                    k += 1
+        mean = 0.0
+        scale = 1.0
+        if eps >= 0.0:
+            mean = total / D
+            ss = 0.0
+            for k in range(D):  # two passes: no cancellation for large-valued float images
+                d = x[k] - mean
+                ss += d * d
+            scale = 1.0 / np.sqrt(ss / (D - 1) + eps)
+        for k in range(D):
+            P[t, k] = (x[k] - mean) * scale - shift[k]
+
+
+@njit(**JIT_OPTIONS)
+def _triangle_row(S, t, w_sq, c_sq, cell_sums):
+    """Add the triangle code of patch ``t`` (distances from its scores ``S[t]``) to ``cell_sums``."""
+    K = S.shape[1]
+    zero = np.float32(0.0)
+    total = np.float32(0.0)
+    for k in range(K):
+        z = np.sqrt(max(w_sq + c_sq[k] - np.float32(2.0) * S[t, k], zero))
+        S[t, k] = z
+        total += z
+    mean = total / np.float32(K)
+    for k in range(K):
+        cell_sums[k] += max(zero, mean - S[t, k])
+
+
+@njit(**JIT_OPTIONS)
+def _hard_row(S, t, c_sq, cell_sums):
+    """Add one to the count of the nearest centroid of patch ``t`` (the first on ties)."""
+    best = 0
+    best_d = np.inf
+    for k in range(S.shape[1]):
+        d = np.float64(c_sq[k]) - 2.0 * np.float64(S[t, k])
+        if d < best_d:
+            best, best_d = k, d
+    cell_sums[best] += np.float32(1.0)
+
+
+@njit(**PARALLEL_OPTIONS)
+def encode_pooled_kernel(images, p, stride, eps, shift, whiten, CT, c_sq, triangle, grid_rows, grid_cols, out):
+    N, H, W, C = images.shape
+    R = (H - p) // stride + 1
+    Q = (W - p) // stride + 1
+    n_pos = R * Q
+    D, K = CT.shape
+    block = min(POSITIONS, n_pos)
+    for n in prange(N):
+        P = np.zeros((block, D), dtype=np.float32)
+        Wh = np.empty((block, D), dtype=np.float32)
+        S = np.empty((block, K), dtype=np.float32)
+        x = np.empty(D)
+        sums = out[n]
+        for b in range(0, n_pos, block):
+            n_rows = min(block, n_pos - b)
+            _fill_patches(images[n], b, n_rows, p, stride, Q, eps, shift, x, P)
+            np.dot(P, whiten, Wh)
+            np.dot(Wh, CT, S)
+            for t in range(n_rows):
+                pos = b + t
+                cell = ((pos // Q) * grid_rows // R) * grid_cols + (pos % Q) * grid_cols // Q
+                if triangle:
+                    w_sq = np.float32(0.0)
+                    for k in range(D):
+                        w_sq += Wh[t, k] * Wh[t, k]
+                    _triangle_row(S, t, w_sq, c_sq, sums[cell])
+                else:
+                    _hard_row(S, t, c_sq, sums[cell])
+
+
+def encode_pooled(images, p, stride, eps, shift, whiten, centroids, triangle, grid):
+    centroids = np.ascontiguousarray(centroids, dtype=np.float32)
+    CT = np.ascontiguousarray(centroids.T)
+    c_sq = np.einsum("ij,ij->i", centroids, centroids)
+    out = np.zeros((images.shape[0], grid[0] * grid[1], centroids.shape[0]), dtype=np.float32)
+    shift = np.ascontiguousarray(shift, dtype=np.float32)
+    whiten = np.ascontiguousarray(whiten, dtype=np.float32)
+    eps = -1.0 if eps is None else float(eps)
+    with single_threaded_blas():
+        encode_pooled_kernel(images, p, stride, eps, shift, whiten, CT, c_sq, triangle, grid[0], grid[1], out)
+    return out

@@ -1,0 +1,272 @@
+"""Single-layer k-means features (Coates, Lee & Ng, AISTATS 2011): the bag of words done well.
+
+Small patches, each normalized for brightness and contrast, ZCA-whitened; a k-means
+codebook of the whitened patches; every patch of an image encoded by its "triangle"
+activation against the codebook and the codes summed over the quadrants of the image. On
+CIFAR-10 the paper reaches 77.9% with 1600 centroids and a linear SVM.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from fastlin import _tiers
+from fastlin._progress import Progress
+from fastlin._sklearn import BaseEstimator, NotFittedError, TransformerMixin
+from fastlin._validation import (
+    MAX_ITERS,
+    as_image_batch,
+    check_bool,
+    check_choice,
+    check_impl,
+    check_int,
+    check_n_threads,
+    check_pair,
+    check_random_state,
+    check_result_size,
+    check_scalar,
+)
+from fastlin.kmeans import kmeans
+
+ENCODINGS = ("triangle", "hard")
+POOLINGS = ("sum", "mean")
+#: images per kernel call of ``transform``: the unit of its progress bar
+TRANSFORM_BATCH = 2000
+#: sampled patches normalized at a time in ``fit`` (their float64 copy stays small)
+SAMPLE_BLOCK = 65536
+
+
+class KMeansFeatures(TransformerMixin, BaseEstimator):
+    """Encode images by a k-means codebook of whitened patches, pooled over a grid.
+
+    ``fit`` samples ``n_patches`` random patches of the training images, normalizes each
+    (``(x - mean) / sqrt(var + contrast_eps)``), fits a ZCA whitening to them and learns
+    ``n_centroids`` centroids by k-means (random initial points, ``max_iter`` Lloyd
+    iterations, empty clusters moved to far points). ``transform`` encodes every patch of
+    every image (``stride`` apart) against the centroids and sums (or averages) the codes
+    over the cells of ``pooling_grid``: ``n_centroids * rows * cols`` features per image,
+    one parallel kernel call per batch. The defaults are the paper's CIFAR-10 settings.
+
+    Parameters
+    ----------
+    n_centroids : int, default 1600
+    patch_size : int, default 6
+        Side of the square patches, in pixels.
+    stride : int, default 1
+        Step between the encoded patches.
+    contrast_eps : float or None, default 10.0
+        Added to each patch's variance before dividing by its square root, in the images'
+        units (10 for pixels in 0-255, the paper's value; about 1.5e-4 for pixels in 0-1).
+        None: no per-patch normalization.
+    whiten : bool, default True
+        ZCA-whiten the patches.
+    zca_eps : float, default 0.1
+        Added to the eigenvalues of the patch covariance before whitening.
+    encoding : {"triangle", "hard"}, default "triangle"
+        ``"triangle"``: ``max(0, mean_j(z_j) - z_k)`` with ``z_k`` the distance to centroid
+        ``k``; ``"hard"``: 1 for the nearest centroid, 0 elsewhere (a bag of words).
+    pooling_grid : (int, int), default (2, 2)
+        Cells over the grid of patch positions; ``(1, 1)`` is one global histogram.
+    pooling : {"sum", "mean"}, default "sum"
+    n_patches : int, default 400000
+        Patches sampled to fit the whitening and the codebook.
+    max_iter : int, default 10
+        Lloyd iterations of the codebook.
+    random_state : int, optional
+    impl : {"jit", "vectorized", "naive"}, default "jit"
+    n_threads : int, optional
+    verbose : bool, default False
+        Progress bars for k-means' sampling and for ``transform``.
+
+    Attributes
+    ----------
+    centroids_ : ndarray of shape (n_centroids, D), float32
+        D = patch_size**2 * channels.
+    shift_ : ndarray of shape (D,), float32
+        Mean of the normalized patches (subtracted before whitening).
+    whiten_ : ndarray of shape (D, D), float32
+        The ZCA matrix (the identity when ``whiten=False``).
+    image_shape_ : tuple (H, W, C)
+    inertia_ : float
+        k-means inertia of the codebook on the sampled patches.
+    """
+
+    def __init__(
+        self,
+        n_centroids: int = 1600,
+        patch_size: int = 6,
+        stride: int = 1,
+        contrast_eps: float | None = 10.0,
+        whiten: bool = True,
+        zca_eps: float = 0.1,
+        encoding: str = "triangle",
+        pooling_grid: tuple[int, int] = (2, 2),
+        pooling: str = "sum",
+        n_patches: int = 400_000,
+        max_iter: int = 10,
+        random_state: int | None = None,
+        impl: str = "jit",
+        n_threads: int | None = None,
+        verbose: bool = False,
+    ):
+        self.n_centroids = n_centroids
+        self.patch_size = patch_size
+        self.stride = stride
+        self.contrast_eps = contrast_eps
+        self.whiten = whiten
+        self.zca_eps = zca_eps
+        self.encoding = encoding
+        self.pooling_grid = pooling_grid
+        self.pooling = pooling
+        self.n_patches = n_patches
+        self.max_iter = max_iter
+        self.random_state = random_state
+        self.impl = impl
+        self.n_threads = n_threads
+        self.verbose = verbose
+
+    def _check_params(self) -> dict:
+        return dict(
+            n_centroids=check_int("n_centroids", self.n_centroids, low=1),
+            p=check_int("patch_size", self.patch_size, low=1),
+            stride=check_int("stride", self.stride, low=1),
+            eps=None if self.contrast_eps is None else check_scalar("contrast_eps", self.contrast_eps, low=0.0),
+            whiten=check_bool("whiten", self.whiten),
+            zca_eps=check_scalar("zca_eps", self.zca_eps, low=0.0, low_open=True),
+            triangle=check_choice("encoding", self.encoding, ENCODINGS) == "triangle",
+            grid=check_pair("pooling_grid", self.pooling_grid),
+            mean=check_choice("pooling", self.pooling, POOLINGS) == "mean",
+            n_patches=check_int("n_patches", self.n_patches, low=1),
+            max_iter=check_int("max_iter", self.max_iter, low=1, high=MAX_ITERS),
+            impl=check_impl(self.impl),
+            n_threads=check_n_threads(self.n_threads),
+            verbose=check_bool("verbose", self.verbose),
+        )
+
+    def _images(self, images: ArrayLike, params: dict) -> np.ndarray:
+        arr = np.asarray(images) if not isinstance(images, np.ndarray) else images
+        batch = as_image_batch("images", arr, batch=True, channel_axis=-1 if arr.ndim == 4 else None)
+        p = params["p"]
+        if p > batch.shape[1] or p > batch.shape[2]:
+            raise ValueError(f"patch_size={p} is larger than the images ({batch.shape[1]}x{batch.shape[2]})")
+        R, Q = self._positions(batch.shape, params)
+        if params["grid"][0] > R or params["grid"][1] > Q:
+            raise ValueError(f"pooling_grid={params['grid']} has more cells than the {R}x{Q} patch positions")
+        return batch
+
+    def _positions(self, shape: tuple, params: dict) -> tuple[int, int]:
+        p, s = params["p"], params["stride"]
+        return (shape[1] - p) // s + 1, (shape[2] - p) // s + 1
+
+    def _sample(self, batch: np.ndarray, params: dict, rng: np.random.Generator) -> np.ndarray:
+        """``n_patches`` random patches (with replacement), normalized, as (M, D) float32."""
+        from numpy.lib.stride_tricks import sliding_window_view
+
+        p, s, eps = params["p"], params["stride"], params["eps"]
+        R, Q = self._positions(batch.shape, params)
+        M = params["n_patches"]
+        which = rng.integers(batch.shape[0], size=M)
+        rows = rng.integers(R, size=M) * s
+        cols = rng.integers(Q, size=M) * s
+        windows = sliding_window_view(batch, (p, p), axis=(1, 2))  # N, H', W', C, p, p
+        out = np.empty((M, p * p * batch.shape[3]), dtype=np.float32)
+        for a in range(0, M, SAMPLE_BLOCK):
+            b = min(M, a + SAMPLE_BLOCK)
+            x = np.moveaxis(windows[which[a:b], rows[a:b], cols[a:b]], 1, -1).reshape(b - a, -1).astype(np.float64)
+            if eps is not None:
+                x -= x.mean(axis=1, keepdims=True)
+                x /= np.sqrt(x.var(axis=1, ddof=1, keepdims=True) + eps)
+            out[a:b] = x
+        return out
+
+    def _fit_whitening(self, patches: np.ndarray, params: dict) -> None:
+        D = patches.shape[1]
+        mean = patches.mean(axis=0, dtype=np.float64)
+        if not params["whiten"]:
+            self.shift_ = np.zeros(D, dtype=np.float32)
+            self.whiten_ = np.eye(D, dtype=np.float32)
+            return
+        centred = patches - mean.astype(np.float32)
+        cov = (centred.T.astype(np.float64) @ centred) / max(1, patches.shape[0] - 1)
+        values, vectors = np.linalg.eigh(cov)
+        values = np.maximum(values, 0.0)  # rounding can leave tiny negative eigenvalues
+        self.shift_ = mean.astype(np.float32)
+        self.whiten_ = ((vectors / np.sqrt(values + params["zca_eps"])) @ vectors.T).astype(np.float32)
+
+    def fit(self, images: ArrayLike, y=None):
+        """Fit the patch whitening and the codebook to random patches of ``images``.
+
+        Parameters
+        ----------
+        images : array_like of shape (N, H, W, C) or (N, H, W)
+            uint8, float32 or float64 pixels.
+        y : ignored
+
+        Returns
+        -------
+        self
+        """
+        params = self._check_params()
+        batch = self._images(images, params)
+        rng = check_random_state("random_state", self.random_state)
+        if params["n_centroids"] > params["n_patches"]:
+            raise ValueError(f"n_centroids={params['n_centroids']} is more than n_patches={params['n_patches']}")
+        patches = self._sample(batch, params, rng)
+        self._fit_whitening(patches, params)
+        patches -= self.shift_
+        whitened = patches @ self.whiten_
+        del patches
+        self.centroids_, _, self.inertia_ = kmeans(
+            whitened,
+            params["n_centroids"],
+            init="random",
+            max_iter=params["max_iter"],
+            tol=0.0,
+            random_state=int(rng.integers(2**31)),
+            impl=params["impl"],
+            n_threads=params["n_threads"],
+        )
+        self.centroids_ = np.ascontiguousarray(self.centroids_, dtype=np.float32)
+        self.image_shape_ = batch.shape[1:]
+        return self
+
+    def transform(self, images: ArrayLike) -> np.ndarray:
+        """Pooled codes of ``images``: (N, rows * cols * n_centroids) float32, cell by cell.
+
+        Feature ``cell * n_centroids + k`` is the sum (or mean) over the patches of pooling
+        cell ``cell`` (row-major) of their code for centroid ``k``.
+        """
+        if not hasattr(self, "centroids_"):
+            raise NotFittedError("this KMeansFeatures is not fitted yet: call fit first")
+        params = self._check_params()
+        batch = self._images(images, params)
+        if batch.shape[1:] != self.image_shape_:
+            raise ValueError(
+                f"images have shape {batch.shape[1:]} (H, W, C); this KMeansFeatures was fitted on {self.image_shape_}"
+            )
+        N = batch.shape[0]
+        rows, cols = params["grid"]
+        K = self.centroids_.shape[0]
+        check_result_size("the features", N * rows * cols * K, itemsize=4)
+        out = np.empty((N, rows * cols * K), dtype=np.float32)
+        progress = Progress(N, params["verbose"], what="encode")
+        args = (params["p"], params["stride"], params["eps"], self.shift_, self.whiten_, self.centroids_)
+        for a in range(0, N, TRANSFORM_BATCH):
+            b = min(N, a + TRANSFORM_BATCH)
+            codes = _tiers.run(
+                "encode", "encode_pooled", params["impl"], params["n_threads"], batch[a:b], *args,
+                params["triangle"], (rows, cols),
+            )  # fmt: skip
+            out[a:b] = codes.reshape(b - a, -1)
+            progress.update(b, n=b - a)
+        progress.close()
+        if params["mean"]:
+            R, Q = self._positions(batch.shape, params)
+            i, j = np.divmod(np.arange(R * Q), Q)
+            cells = np.bincount((i * rows // R) * cols + j * cols // Q, minlength=rows * cols)
+            out /= np.repeat(cells, K).astype(np.float32)
+        return out
+
+
+KMeansFeatures.transform.takes_batch = True  # the protocol of fastlin.extract_features

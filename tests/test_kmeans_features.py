@@ -1,0 +1,191 @@
+"""KMeansFeatures (Coates, Lee & Ng), the squared hinge loss and the Standardizer."""
+
+import numpy as np
+import pytest
+
+import fastlin
+from fastlin import KMeansFeatures, LinearSVM, Standardizer, squared_hinge_loss
+from fastlin.gradcheck import grad_check_sparse
+from fastlin.preprocessing import Standardizer as _Standardizer
+
+
+def _images(n=12, size=12, seed=0):
+    rng = np.random.default_rng(seed)
+    # smooth-ish colour images: blocks of colour plus noise, so patches differ in structure
+    base = rng.integers(0, 256, (n, size // 3, size // 3, 3)).repeat(3, axis=1).repeat(3, axis=2)
+    return np.clip(base + rng.integers(-20, 21, base.shape), 0, 255).astype(np.uint8)
+
+
+def _paper_features(images, enc):
+    """The paper's extract_features, written out in NumPy one image at a time (MATLAB's order)."""
+    p = enc.patch_size
+    out = []
+    for im in images.astype(np.float64):
+        H, W, _ = im.shape
+        R, Q = H - p + 1, W - p + 1
+        patches = np.array([im[r : r + p, c : c + p].ravel() for r in range(R) for c in range(Q)])
+        patches = (patches - patches.mean(1, keepdims=True)) / np.sqrt(patches.var(1, ddof=1, keepdims=True) + 10)
+        patches = (patches - enc.shift_) @ enc.whiten_.astype(np.float64)
+        c = enc.centroids_.astype(np.float64)
+        z = np.sqrt(np.maximum((patches**2).sum(1)[:, None] + (c**2).sum(1)[None] - 2 * patches @ c.T, 0))
+        f = np.maximum(z.mean(1, keepdims=True) - z, 0).reshape(R, Q, -1)
+        hr, hc = int(np.floor(R / 2 + 0.5)), int(np.floor(Q / 2 + 0.5))  # MATLAB's round(prows / 2)
+        quads = [f[:hr, :hc], f[:hr, hc:], f[hr:, :hc], f[hr:, hc:]]
+        out.append(np.concatenate([q.sum((0, 1)) for q in quads]))
+    return np.array(out)
+
+
+@pytest.mark.parametrize("impl", ["jit", "vectorized", "naive"])
+def test_features_follow_the_papers_recipe(impl):
+    images = _images(6, 12)
+    enc = KMeansFeatures(n_centroids=9, n_patches=500, random_state=0, impl=impl).fit(images)
+    ours = enc.transform(images)
+    ref = _paper_features(images, enc)
+    assert ours.shape == (6, 4 * 9) and ours.dtype == np.float32
+    np.testing.assert_allclose(ours, ref, rtol=1e-4, atol=1e-3 * np.abs(ref).max())
+
+
+def test_fit_whitens_the_sampled_patches():
+    images = _images(40, 15, seed=3)
+    enc = KMeansFeatures(n_centroids=4, n_patches=5000, random_state=1).fit(images)
+    # the whitening matrix is symmetric, and the covariance of the patches it was fitted on
+    # becomes V diag(s / (s + zca_eps)) V^T: eigenvalues below 1, the largest close to it
+    np.testing.assert_allclose(enc.whiten_, enc.whiten_.T, atol=1e-5)
+    params = enc._check_params()
+    sample = enc._sample(enc._images(images, params), params, np.random.default_rng(1))  # fit's draw
+    values = np.sort(np.linalg.eigvalsh(np.cov(((sample - enc.shift_) @ enc.whiten_).T)))
+    assert values[-1] < 1.0 + 1e-3 and values[-20] > 0.9
+
+
+def test_same_seed_same_codebook_and_other_options():
+    images = _images(10, 12)
+    a = KMeansFeatures(n_centroids=5, n_patches=800, random_state=4).fit(images)
+    b = KMeansFeatures(n_centroids=5, n_patches=800, random_state=4).fit(images)
+    np.testing.assert_array_equal(a.centroids_, b.centroids_)
+    hard = KMeansFeatures(n_centroids=5, n_patches=800, random_state=4, encoding="hard", pooling_grid=(1, 1))
+    counts = hard.fit(images).transform(images)
+    assert counts.shape == (10, 5)
+    np.testing.assert_array_equal(counts.sum(1), np.full(10, 7 * 7))  # every patch counted once
+    mean = KMeansFeatures(n_centroids=5, n_patches=800, random_state=4, pooling="mean", encoding="hard")
+    fractions = mean.fit(images).transform(images).reshape(10, 4, 5)
+    np.testing.assert_allclose(fractions.sum(2), 1.0, rtol=1e-6)
+    plain = KMeansFeatures(n_centroids=5, n_patches=800, random_state=4, whiten=False, contrast_eps=None)
+    plain.fit(images)
+    np.testing.assert_array_equal(plain.whiten_, np.eye(108, dtype=np.float32))
+
+
+def test_gray_images_stride_and_float_pixels():
+    rng = np.random.default_rng(2)
+    gray = rng.random((5, 10, 11))
+    enc = KMeansFeatures(n_centroids=3, patch_size=4, stride=2, contrast_eps=1e-3, n_patches=300, random_state=0)
+    feats = enc.fit(gray).transform(gray)
+    assert feats.shape == (5, 12) and np.isfinite(feats).all()
+    vec = KMeansFeatures(**{**enc.get_params(), "impl": "vectorized"})
+    for name in ("centroids_", "shift_", "whiten_", "image_shape_"):
+        setattr(vec, name, getattr(enc, name))
+    np.testing.assert_allclose(vec.transform(gray), feats, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(n_centroids=0), "n_centroids"),
+        (dict(encoding="soft"), "encoding"),
+        (dict(pooling="max"), "pooling"),
+        (dict(pooling_grid=(8, 8)), "pooling_grid"),
+        (dict(patch_size=13), "larger than the images"),
+        (dict(zca_eps=0), "zca_eps"),
+        (dict(contrast_eps=-1), "contrast_eps"),
+        (dict(n_centroids=50, n_patches=10), "more than n_patches"),
+    ],
+)
+def test_bad_parameters_are_refused_before_any_work(kwargs, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        KMeansFeatures(**{"n_patches": 100, "n_centroids": 3, **kwargs}).fit(_images(3, 12))
+
+
+def test_transform_checks_fitted_and_shape():
+    enc = KMeansFeatures(n_centroids=3, n_patches=100)
+    with pytest.raises(fastlin._sklearn.NotFittedError):
+        enc.transform(_images(2, 12))
+    enc.fit(_images(3, 12))
+    with pytest.raises(ValueError, match="fitted on"):
+        enc.transform(_images(2, 15))
+    bad = _images(2, 12).astype(np.float64)
+    bad[0, 0, 0, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        enc.transform(bad)
+
+
+# --- the squared hinge ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("impl", ["naive", "vectorized", "jit"])
+def test_squared_hinge_gradient_is_the_numerical_one(impl):
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((40, 15))
+    y = rng.integers(0, 4, 40)
+    W = 0.3 * rng.standard_normal((15, 4))
+    _, dW = squared_hinge_loss(W, X, y, 0.05, impl=impl)
+    errors = grad_check_sparse(lambda w: squared_hinge_loss(w, X, y, 0.05, impl=impl)[0], W, dW, 15, seed=1)
+    assert errors.max() < 1e-7
+
+
+def test_squared_hinge_is_the_squared_margins():
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((30, 6))
+    y = rng.integers(0, 3, 30)
+    W = rng.standard_normal((6, 3))
+    S = X @ W
+    margins = np.maximum(0, S - S[np.arange(30), y][:, None] + 1)
+    margins[np.arange(30), y] = 0
+    loss, _ = squared_hinge_loss(W, X, y)
+    assert loss == pytest.approx((margins**2).sum() / 30, rel=1e-12)
+
+
+def test_linear_svm_squared_hinge_learns_digits():
+    from fastlin.datasets import load_digits
+
+    images, labels = load_digits()
+    order = np.random.default_rng(0).permutation(len(labels))
+    X = Standardizer().fit_transform(images.reshape(len(images), -1).astype(np.float64))[order]
+    labels = labels[order]
+    model = LinearSVM(loss="squared_hinge", learning_rate=1e-3, num_iters=600, random_state=0)
+    assert model.fit(X[:1400], labels[:1400]).score(X[1400:], labels[1400:]) > 0.93
+    with pytest.raises(ValueError, match="loss"):
+        LinearSVM(loss="l1").fit(X[:50], labels[:50])
+
+
+# --- the standardizer -------------------------------------------------------------------------
+
+
+def test_standardizer_matches_scikit_learn_and_keeps_float32():
+    sklearn = pytest.importorskip("sklearn.preprocessing")
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((5000, 7)) * [1, 10, 1e3, 0.1, 1, 1, 1] + 100
+    X[:, 5] = 3.0  # constant column
+    ours = _Standardizer().fit(X)
+    ref = sklearn.StandardScaler().fit(X)
+    np.testing.assert_allclose(ours.mean_, ref.mean_, rtol=1e-12)
+    np.testing.assert_allclose(ours.scale_, ref.scale_, rtol=1e-10)
+    np.testing.assert_allclose(ours.transform(X), ref.transform(X), atol=1e-9)
+    f32 = ours.transform(X.astype(np.float32))
+    assert f32.dtype == np.float32
+    eps = _Standardizer(eps=0.01).fit(X)
+    np.testing.assert_allclose(eps.scale_, np.sqrt(X.var(0) + 0.01))
+    with pytest.raises(ValueError, match="expecting 7"):
+        ours.transform(X[:, :3])
+
+
+def test_standardizer_in_a_pipeline():
+    pipeline = pytest.importorskip("sklearn.pipeline")
+    from fastlin.datasets import load_digits
+
+    images, labels = load_digits()
+    order = np.random.default_rng(0).permutation(len(labels))
+    X = images.reshape(len(images), -1).astype(np.float32)[order]
+    labels = labels[order]
+    model = pipeline.make_pipeline(Standardizer(), fastlin.SoftmaxClassifier(random_state=0, num_iters=300))
+    assert model.fit(X[:1400], labels[:1400]).score(X[1400:], labels[1400:]) > 0.93
+    # the pipeline's first step is the fitted standardizer
+    np.testing.assert_allclose(model[0].mean_, X[:1400].mean(0, dtype=np.float64), rtol=1e-6)
