@@ -290,7 +290,6 @@ def _model_settings(args: argparse.Namespace, coates: bool) -> dict:
 def train(args: argparse.Namespace) -> int:
     """``fastlin train``: load, featurize, standardize, fit, and report accuracies and times."""
     from fastlin import LinearSVM, SoftmaxClassifier
-
     from fastlin.preprocessing import Standardizer
 
     times = {}

@@ -71,7 +71,7 @@ def test_fetch_downloads_checks_extracts_and_caches(tmp_path, serve):
     assert X_train.shape == (15, 32, 32, 3) and X_test.shape == (3, 32, 32, 3)
     # the archive itself loads to the same arrays, read in place
     from_archive = load_cifar10(home / "cifar-10-python.tar.gz")
-    for a, b in zip(from_archive, (X_train, y_train, X_test, y_test)):
+    for a, b in zip(from_archive, (X_train, y_train, X_test, y_test), strict=True):
         np.testing.assert_array_equal(a, b)
     # a second call is served from the cache: no new request
     assert serve.handler.requests == 1
