@@ -157,12 +157,35 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
         self._train(X, y_idx, sample_weight, params["num_iters"], params, rng)
         return self
 
-    def partial_fit(self, X: ArrayLike, y: ArrayLike, classes: ArrayLike | None = None, sample_weight=None):
-        """One more epoch of SGD on (X, y): ``ceil(N / batch_size)`` steps (1 for full batch).
+    def partial_fit(
+        self, X: ArrayLike, y: ArrayLike, classes: ArrayLike | None = None, sample_weight: ArrayLike | None = None
+    ):
+        """One more epoch of SGD on the chunk (X, y): ``ceil(N / batch_size)`` steps (1 for full batch).
 
-        The first call sets ``classes_`` (from ``classes``, else from ``y``); later calls keep
-        training the same weights, with the learning-rate schedule continuing.
+        scikit-learn's incremental-learning contract: the first call must name every class
+        (``classes``) and fixes ``n_features_in_``; later calls continue the same weights,
+        momentum and learning-rate schedule (its step count goes on), and refuse other
+        features or labels outside ``classes_``. Training on the chunks of a data set in turn
+        reaches what ``fit`` reaches on the whole.
+
+        Parameters
+        ----------
+        X : array_like of shape (N, D)
+        y : array_like of shape (N,)
+        classes : array_like, optional
+            Every label the model will see; required on the first call, optional later (then
+            it must equal ``classes_``).
+        sample_weight : array_like of shape (N,), optional
+
+        Returns
+        -------
+        self
         """
+        if not hasattr(self, "coef_") and classes is None:
+            raise ValueError(
+                f"classes must be passed on the first call to {type(self).__name__}.partial_fit "
+                "(every label the model will see, e.g. classes=np.unique(y_all))"
+            )
         params = self._check_params()
         X = as_features(X)
         first = not hasattr(self, "coef_")

@@ -125,6 +125,12 @@ def build_parser() -> argparse.ArgumentParser:
     coates.add_argument("--kmeans-iters", type=_positive_int, default=10, help="Lloyd iterations (default 10)")
     coates.add_argument("--patch-size", type=_positive_int, default=6, help="patch side in pixels (default 6)")
     coates.add_argument("--stride", type=_positive_int, default=1, help="step between encoded patches (default 1)")
+    coates.add_argument(
+        "--grid", type=_positive_int, default=3, help="pool over an N x N grid (default 3; the paper's quadrants: 2)"
+    )
+    coates.add_argument(
+        "--power", type=_positive_float, default=0.5, help="pooled features to this power (default 0.5; paper: 1)"
+    )
     train.add_argument("--quiet", action="store_true", help="no progress bars")
     train.add_argument("--schedule", choices=SCHEDULES, default="step")
     train.add_argument("--seed", type=_seed, default=0)
@@ -225,6 +231,8 @@ def _coates(splits, args: argparse.Namespace, times: dict, others: list[np.ndarr
         stride=args.stride,
         n_patches=args.patches,
         max_iter=args.kmeans_iters,
+        pooling_grid=(args.grid, args.grid),
+        power=args.power,
         random_state=args.seed,
         n_threads=args.threads,
         verbose=not args.quiet,
@@ -299,7 +307,8 @@ def train(args: argparse.Namespace) -> int:
     Ftr, Fval, Fte = _featurize([Xtr, Xval, Xte], args, times)
     t = time.perf_counter()
     coates = "coates" in args.features.split("+")
-    scaler = Standardizer(eps=0.01 if coates else 0.0).fit(Ftr)  # 0.01: the paper's, for its features
+    # eps 0.01: the paper's, for its features; in place: the k-means features are large
+    scaler = Standardizer(eps=0.01 if coates else 0.0, copy=False).fit(Ftr)
     Ftr, Fval, Fte = (scaler.transform(f) for f in (Ftr, Fval, Fte))
     times["standardize"] = time.perf_counter() - t
     settings = _model_settings(args, coates)

@@ -6,7 +6,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from fastlin._sklearn import BaseEstimator, NotFittedError, TransformerMixin
-from fastlin._validation import as_features, check_scalar
+from fastlin._validation import as_features, check_bool, check_scalar
 
 #: rows per step of the streaming statistics: their float64 temporaries stay small
 ROWS = 4096
@@ -24,6 +24,9 @@ class Standardizer(TransformerMixin, BaseEstimator):
     ----------
     eps : float, default 0.0
         Added to every variance.
+    copy : bool, default True
+        False: ``transform`` writes into X itself when X is a C-contiguous float array
+        (no second copy of a large feature matrix); otherwise it returns a new array.
 
     Attributes
     ----------
@@ -33,8 +36,9 @@ class Standardizer(TransformerMixin, BaseEstimator):
     n_features_in_ : int
     """
 
-    def __init__(self, eps: float = 0.0):
+    def __init__(self, eps: float = 0.0, copy: bool = True):
         self.eps = eps
+        self.copy = copy
 
     def fit(self, X: ArrayLike, y=None):
         """Learn the mean and scale of each column of X (N, D)."""
@@ -58,12 +62,15 @@ class Standardizer(TransformerMixin, BaseEstimator):
         """``(X - mean_) / scale_``, in X's float dtype (float32 stays float32)."""
         if not hasattr(self, "mean_"):
             raise NotFittedError("this Standardizer is not fitted yet: call fit first")
+        copy = check_bool("copy", self.copy)
+        given = X
         X = as_features(X)
         if X.shape[1] != self.n_features_in_:
             raise ValueError(
                 f"X has {X.shape[1]} features, but Standardizer is expecting {self.n_features_in_} features as input"
             )
-        out = np.empty_like(X)
+        in_place = not copy and X is given and X.flags.writeable
+        out = X if in_place else np.empty_like(X)
         mean = self.mean_.astype(X.dtype)
         inv = (1.0 / self.scale_).astype(X.dtype)
         for a in range(0, X.shape[0], ROWS):

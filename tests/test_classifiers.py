@@ -150,3 +150,37 @@ def test_fit_refuses_bad_input(cls, kw, fit_args, exc, match):
 def test_not_fitted():
     with pytest.raises(sklearn.exceptions.NotFittedError):
         fastlin.LinearSVM().predict(np.ones((2, 2)))
+
+
+@pytest.mark.parametrize("cls", [fastlin.SoftmaxClassifier, fastlin.LinearSVM])
+def test_partial_fit_on_chunks_reaches_fit(digits_split, cls):
+    Xtr, Xte, ytr, yte = digits_split
+    whole = cls(random_state=0).fit(Xtr, ytr).score(Xte, yte)
+    model = cls(random_state=0)
+    chunks = np.array_split(np.arange(len(ytr)), 5)
+    steps = 0
+    while steps < 1000:  # as many SGD steps as fit's default num_iters
+        for chunk in chunks:
+            model.partial_fit(Xtr[chunk], ytr[chunk], classes=np.arange(10))
+        steps = len(model.loss_history_)
+    assert model.score(Xte, yte) >= whole - 0.01
+
+
+def test_partial_fit_contract():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((60, 4))
+    y = np.arange(60) % 3
+    model = fastlin.LinearSVM(random_state=0)
+    with pytest.raises(ValueError, match="classes must be passed on the first call"):
+        model.partial_fit(X, y)
+    model.partial_fit(X[:30], y[:30], classes=[0, 1, 2, 3])  # a class not seen yet is fine
+    assert model.n_features_in_ == 4 and list(model.classes_) == [0, 1, 2, 3]
+    state = model._state
+    model.partial_fit(X[30:], y[30:])
+    assert model._state is state and state.step == 2  # the same optimizer state goes on
+    with pytest.raises(ValueError, match="not in classes_"):
+        model.partial_fit(X[:5], [0, 1, 2, 9, 1])
+    with pytest.raises(ValueError, match="features as input"):
+        model.partial_fit(X[:, :3], y)
+    with pytest.raises(ValueError, match="classes differ"):
+        model.partial_fit(X, y, classes=[0, 1])

@@ -114,3 +114,25 @@ def test_cli_check_and_module_entry_point():
     assert out.returncode == 0, out.stderr
     assert "gradients agree" in out.stdout
     assert out.stdout.count("max relative error") == 6
+
+
+def test_cli_coates_on_digits(capsys):
+    argv = ["train", "--features", "coates", "--centroids", "20", "--patches", "3000", "--patch-size", "4"]
+    assert cli.main([*argv, "--grid", "2", "--iters", "300", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "coates features (80 values), svm (squared_hinge), 300 steps of 256" in out
+    for stage in ("codebook", "encode", "standardize", "train", "evaluate"):
+        assert f"{stage} " in out
+    test_accuracy = float(out.split("test ")[1].split()[0])
+    assert test_accuracy > 0.85
+
+
+def test_cli_cifar10_without_a_path_uses_the_cache(tmp_path, monkeypatch, capsys):
+    from fastlin.datasets import CIFAR10_FOLDER
+
+    folder = tmp_path / CIFAR10_FOLDER
+    folder.mkdir()
+    write_cifar(folder, n=12)
+    monkeypatch.setenv("FASTLIN_DATA", str(tmp_path))
+    assert cli.main(["train", "--dataset", "cifar10", "--iters", "5"]) == 0
+    assert "cifar10: 54 train / 6 val / 12 test" in capsys.readouterr().out

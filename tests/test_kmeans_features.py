@@ -189,3 +189,18 @@ def test_standardizer_in_a_pipeline():
     assert model.fit(X[:1400], labels[:1400]).score(X[1400:], labels[1400:]) > 0.93
     # the pipeline's first step is the fitted standardizer
     np.testing.assert_allclose(model[0].mean_, X[:1400].mean(0, dtype=np.float64), rtol=1e-6)
+
+
+def test_power_and_in_place_standardization():
+    images = _images(6, 12)
+    enc = KMeansFeatures(n_centroids=4, n_patches=300, random_state=0).fit(images)
+    plain = enc.transform(images)
+    enc.set_params(power=0.5)
+    np.testing.assert_allclose(enc.transform(images), np.sqrt(plain), rtol=1e-6)
+    X = np.random.default_rng(0).standard_normal((50, 3)).astype(np.float32)
+    scaler = Standardizer(copy=False).fit(X)
+    out = scaler.transform(X)
+    assert out is X and abs(float(X.mean())) < 1e-6
+    frozen = np.ones((4, 3))
+    frozen.flags.writeable = False
+    assert Standardizer(copy=False).fit(frozen).transform(frozen) is not frozen  # never writes a read-only input
