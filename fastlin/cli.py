@@ -132,6 +132,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--power", type=_positive_float, default=0.5, help="pooled features to this power (default 0.5; paper: 1)"
     )
     train.add_argument("--quiet", action="store_true", help="no progress bars")
+    train.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run the hog/color/lbp feature stage on a Dask cluster (e.g. tcp://scheduler:8786; needs fastlin[dask])",
+    )
     train.add_argument("--schedule", choices=SCHEDULES, default="step")
     train.add_argument("--seed", type=_seed, default=0)
     train.add_argument("--threads", type=_positive_int, help="threads (default: every core)")
@@ -183,7 +188,18 @@ def _featurize(splits, args: argparse.Namespace, times: dict) -> list[np.ndarray
     """
     import fastlin
 
-    features, n_threads, seed = args.features, args.threads, args.seed
+    features, seed = args.features, args.seed
+    if args.scheduler:
+        import fastlin.dask
+
+        def threads() -> int | None:  # on a worker: its share of the cores (fastlin.dask.task_threads)
+            return fastlin.dask.task_threads()
+    else:
+
+        def threads() -> int | None:
+            return args.threads
+
+    n_threads = args.threads
     t = time.perf_counter()
     images = splits[0]
     color = images.ndim == 4
@@ -196,15 +212,15 @@ def _featurize(splits, args: argparse.Namespace, times: dict) -> list[np.ndarray
     if "hog" in kinds:
         small = images.shape[1] < 16  # 8x8 digits: 2x2 cells; 32x32 CIFAR: 8x8 cells
         hog = dict(pixels_per_cell=(2, 2) if small else (8, 8), cells_per_block=(2, 2))
-        fns.append(lambda x: fastlin.hog_batch(x, channel_axis=-1 if color else None, n_threads=n_threads, **hog))
+        fns.append(lambda x: fastlin.hog_batch(x, channel_axis=-1 if color else None, n_threads=threads(), **hog))
     if "color" in kinds:
-        fns.append(lambda x: fastlin.color_histogram_hsv_batch(x, n_threads=n_threads))
+        fns.append(lambda x: fastlin.color_histogram_hsv_batch(x, n_threads=threads()))
     if "lbp" in kinds:
         cells = (2, 2) if images.shape[1] < 16 else (4, 4)
 
         def lbp(x):
             gray = np.rint(x @ GRAY).astype(np.uint8) if color else x  # integer pixels, as LBP prefers
-            return fastlin.lbp_histogram(gray, 8, 1, "uniform", cells=cells, n_threads=n_threads)
+            return fastlin.lbp_histogram(gray, 8, 1, "uniform", cells=cells, n_threads=threads())
 
         fns.append(lbp)
     if "bow" in kinds:
@@ -213,12 +229,34 @@ def _featurize(splits, args: argparse.Namespace, times: dict) -> list[np.ndarray
             n_words=64, patch_size=patch, stride=patch // 2, max_patches=8, random_state=seed, n_threads=n_threads
         ).fit(images)
         fns.append(bow.transform)
-    out = [np.ascontiguousarray(np.hstack([fn(x) for fn in fns]), dtype=np.float32) for x in splits] if fns else []
+    for fn in fns:
+        if not getattr(fn, "takes_batch", False):
+            fn.takes_batch = True  # the protocol of fastlin.extract_features
+    if fns and args.scheduler:
+        out = _on_cluster(args.scheduler, splits, fns)
+    else:
+        out = [np.ascontiguousarray(np.hstack([fn(x) for fn in fns]), dtype=np.float32) for x in splits] if fns else []
     if fns:
         times["features"] = time.perf_counter() - t
     if "coates" in kinds:
         out = _coates(splits, args, times, out)
     return out
+
+
+def _on_cluster(address: str, splits, fns) -> list[np.ndarray]:
+    """The features of every split computed on the Dask cluster at ``address``, chunks of 1000 images."""
+    import dask
+    import dask.array as da
+    from distributed import Client
+
+    import fastlin.dask
+
+    with Client(address, timeout="30s"):
+        lazy = [
+            fastlin.dask.extract_features(da.from_array(x, chunks=(1000, *x.shape[1:])), fns)
+            for x in splits
+        ]  # fmt: skip
+        return [np.ascontiguousarray(f) for f in dask.compute(*lazy)]
 
 
 def _coates(splits, args: argparse.Namespace, times: dict, others: list[np.ndarray]) -> list[np.ndarray]:
