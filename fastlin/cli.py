@@ -16,10 +16,12 @@ from fastlin.optim import SCHEDULES
 #: the feature families; --features joins any of them with "+" (e.g. hog+color+lbp)
 FEATURES = ("raw", "hog", "color", "bow", "lbp", "coates")
 #: the model settings of every other run, unless told otherwise
-DEFAULT_MODEL = dict(model="softmax", loss=None, lr=None, reg=None, iters=1000, batch_size=200)
+DEFAULT_MODEL = dict(model="softmax", loss=None, lr=None, reg=None, iters=1000, batch_size=200, schedule="step")
 #: the model settings --features coates trains with unless told otherwise: the L2-SVM of
 #: Coates, Lee & Ng on standardized features (tuned on CIFAR-10's validation split)
-COATES_MODEL = dict(model="svm", loss="squared_hinge", lr=3e-4, reg=1e-5, iters=20000, batch_size=256)
+COATES_MODEL = dict(
+    model="svm", loss="squared_hinge", lr=5e-5, reg=1e-3, iters=10000, batch_size=256, schedule="cosine"
+)
 #: skimage.color.rgb2gray's weights: LBP runs on gray pixels
 GRAY = np.array([0.2125, 0.7154, 0.0721])
 
@@ -137,7 +139,9 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="ADDRESS",
         help="run the hog/color/lbp feature stage on a Dask cluster (e.g. tcp://scheduler:8786; needs fastlin[dask])",
     )
-    train.add_argument("--schedule", choices=SCHEDULES, default="step")
+    train.add_argument(
+        "--schedule", choices=SCHEDULES, help="learning-rate schedule (default: step; cosine for coates)"
+    )
     train.add_argument("--seed", type=_seed, default=0)
     train.add_argument("--threads", type=_positive_int, help="threads (default: every core)")
     train.add_argument(
@@ -328,7 +332,13 @@ def _model_settings(args: argparse.Namespace, coates: bool) -> dict:
     if args.model is not None and args.model != preset["model"]:
         preset = {**DEFAULT_MODEL, "model": args.model}
     given = dict(
-        model=args.model, loss=args.loss, lr=args.lr, reg=args.reg, iters=args.iters, batch_size=args.batch_size
+        model=args.model,
+        loss=args.loss,
+        lr=args.lr,
+        reg=args.reg,
+        iters=args.iters,
+        batch_size=args.batch_size,
+        schedule=args.schedule,
     )
     return {k: given[k] if given[k] is not None else preset[k] for k in preset}
 
@@ -354,7 +364,7 @@ def train(args: argparse.Namespace) -> int:
     kw = dict(
         batch_size=settings["batch_size"],
         num_iters=settings["iters"],
-        schedule=args.schedule,
+        schedule=settings["schedule"],
         random_state=args.seed,
         n_threads=args.threads,
         verbose=coates and not args.quiet,

@@ -30,6 +30,7 @@ from fastlin._validation import (
 from fastlin.kmeans import kmeans
 
 ENCODINGS = ("triangle", "hard")
+KMEANS_INITS = ("gaussian", "random", "k-means++")
 POOLINGS = ("sum", "mean")
 #: images per kernel call of ``transform``: the unit of its progress bar
 TRANSFORM_BATCH = 2000
@@ -42,7 +43,7 @@ class KMeansFeatures(TransformerMixin, BaseEstimator):
 
     ``fit`` samples ``n_patches`` random patches of the training images, normalizes each
     (``(x - mean) / sqrt(var + contrast_eps)``), fits a ZCA whitening to them and learns
-    ``n_centroids`` centroids by k-means (random initial points, ``max_iter`` Lloyd
+    ``n_centroids`` centroids by k-means (the paper's Gaussian start, ``max_iter`` Lloyd
     iterations, empty clusters moved to far points). ``transform`` encodes every patch of
     every image (``stride`` apart) against the centroids and sums (or averages) the codes
     over the cells of ``pooling_grid``: ``n_centroids * rows * cols`` features per image,
@@ -76,6 +77,12 @@ class KMeansFeatures(TransformerMixin, BaseEstimator):
         Patches sampled to fit the whitening and the codebook.
     max_iter : int, default 10
         Lloyd iterations of the codebook.
+    kmeans_init : {"gaussian", "random", "k-means++"}, default "gaussian"
+        ``"gaussian"``: the paper's ``0.1 * N(0, 1)`` centroids. They all start near the
+        origin, so the first assignment splits the whitened patches by direction and every
+        centroid becomes an edge-like filter; starting from random patches instead spends
+        many centroids on near-flat patches (measured on CIFAR-10, 10,000 training images:
+        68.0% against 65.9% test accuracy).
     random_state : int, optional
     impl : {"jit", "vectorized", "naive"}, default "jit"
     n_threads : int, optional
@@ -109,6 +116,7 @@ class KMeansFeatures(TransformerMixin, BaseEstimator):
         power: float = 1.0,
         n_patches: int = 400_000,
         max_iter: int = 10,
+        kmeans_init: str = "gaussian",
         random_state: int | None = None,
         impl: str = "jit",
         n_threads: int | None = None,
@@ -126,6 +134,7 @@ class KMeansFeatures(TransformerMixin, BaseEstimator):
         self.power = power
         self.n_patches = n_patches
         self.max_iter = max_iter
+        self.kmeans_init = kmeans_init
         self.random_state = random_state
         self.impl = impl
         self.n_threads = n_threads
@@ -145,6 +154,7 @@ class KMeansFeatures(TransformerMixin, BaseEstimator):
             power=check_scalar("power", self.power, low=0.0, low_open=True),
             n_patches=check_int("n_patches", self.n_patches, low=1),
             max_iter=check_int("max_iter", self.max_iter, low=1, high=MAX_ITERS),
+            init=check_choice("kmeans_init", self.kmeans_init, KMEANS_INITS),
             impl=check_impl(self.impl),
             n_threads=check_n_threads(self.n_threads),
             verbose=check_bool("verbose", self.verbose),
@@ -223,10 +233,13 @@ class KMeansFeatures(TransformerMixin, BaseEstimator):
         patches -= self.shift_
         whitened = patches @ self.whiten_
         del patches
+        init = params["init"]
+        if init == "gaussian":
+            init = (0.1 * rng.standard_normal((params["n_centroids"], whitened.shape[1]))).astype(np.float32)
         self.centroids_, _, self.inertia_ = kmeans(
             whitened,
             params["n_centroids"],
-            init="random",
+            init=init,
             max_iter=params["max_iter"],
             tol=0.0,
             random_state=int(rng.integers(2**31)),
