@@ -19,7 +19,10 @@ from tests.registry import OPERATIONS
 
 DEFAULT = Path(__file__).parent / "results.json"
 #: groups outside the table of operations: their contenders, and the one the others are divided by
-EXTRA_GROUPS = {"train": (("vectorized", "jit", "cs231n"), "jit")}
+EXTRA_GROUPS = {
+    "train": (("vectorized", "jit", "cs231n"), "jit"),
+    "dask": (("in_process", "local_cluster"), "in_process"),
+}
 
 
 def contender(bench: dict) -> str:

@@ -20,7 +20,7 @@ DEFAULT_MODEL = dict(model="softmax", loss=None, lr=None, reg=None, iters=1000, 
 #: the model settings --features coates trains with unless told otherwise: the L2-SVM of
 #: Coates, Lee & Ng on standardized features (tuned on CIFAR-10's validation split)
 COATES_MODEL = dict(
-    model="svm", loss="squared_hinge", lr=5e-5, reg=1e-3, iters=10000, batch_size=256, schedule="cosine"
+    model="svm", loss="squared_hinge", lr=1e-4, reg=1e-3, iters=10000, batch_size=256, schedule="cosine"
 )
 #: skimage.color.rgb2gray's weights: LBP runs on gray pixels
 GRAY = np.array([0.2125, 0.7154, 0.0721])
@@ -122,7 +122,10 @@ def build_parser() -> argparse.ArgumentParser:
     coates = train.add_argument_group("coates features (Coates, Lee & Ng 2011)")
     coates.add_argument("--centroids", type=_positive_int, default=1600, help="codebook size (default 1600)")
     coates.add_argument(
-        "--patches", type=_positive_int, default=400_000, help="patches sampled for the codebook (default 400000)"
+        "--patches",
+        type=_positive_int,
+        default=200_000,
+        help="patches sampled for the codebook (default 200000; the paper: 400000, same accuracy, 15 s slower)",
     )
     coates.add_argument("--kmeans-iters", type=_positive_int, default=10, help="Lloyd iterations (default 10)")
     coates.add_argument("--patch-size", type=_positive_int, default=6, help="patch side in pixels (default 6)")
