@@ -17,31 +17,12 @@ from fastlin._validation import (
     check_real_array,
     check_scalar,
 )
-
-#: rows per step of the streaming column variance: its temporaries stay this small
-VARIANCE_ROWS = 4096
+from fastlin.preprocessing import column_mean_var
 
 
 def _mean_column_variance(X: np.ndarray) -> float:
-    """``mean(var(X, axis=0))`` in one streaming pass (Chan's pairwise update), float64.
-
-    ``np.var(X, axis=0)`` materializes ``X - mean``, a temporary as large as X.
-    """
-    n = 0
-    mean = np.zeros(X.shape[1])
-    m2 = np.zeros(X.shape[1])
-    for start in range(0, X.shape[0], VARIANCE_ROWS):
-        block = X[start : start + VARIANCE_ROWS].astype(np.float64)
-        nb = block.shape[0]
-        mb = block.mean(axis=0)
-        block -= mb
-        m2b = np.einsum("ij,ij->j", block, block)
-        delta = mb - mean
-        total = n + nb
-        mean += delta * (nb / total)
-        m2 += m2b + delta * delta * (n * nb / total)
-        n = total
-    return float(np.mean(m2 / n))
+    """``mean(var(X, axis=0))`` in one streaming pass, float64 (no temporary as large as X)."""
+    return float(np.mean(column_mean_var(X)[1]))
 
 
 def _kmeans_plus_plus(X, k, rng, closer, potentials):

@@ -12,10 +12,34 @@ from fastlin._validation import as_features, check_bool, check_scalar
 ROWS = 4096
 
 
+def column_mean_var(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and (population) variance of X's columns in one streaming pass, float64.
+
+    Blocks of ``ROWS`` rows are centred on their own mean and merged with Chan's pairwise
+    update: one read of X, float64 temporaries of one block, no cancellation for columns
+    far from zero.
+    """
+    n = 0
+    mean = np.zeros(X.shape[1])
+    m2 = np.zeros(X.shape[1])
+    for start in range(0, X.shape[0], ROWS):
+        block = X[start : start + ROWS].astype(np.float64)
+        nb = block.shape[0]
+        mb = block.mean(axis=0)
+        block -= mb
+        m2b = np.einsum("ij,ij->j", block, block)
+        delta = mb - mean
+        total = n + nb
+        mean += delta * (nb / total)
+        m2 += m2b + delta * delta * (n * nb / total)
+        n = total
+    return mean, m2 / n
+
+
 class Standardizer(TransformerMixin, BaseEstimator):
     """Subtract each feature's mean and divide by ``sqrt(var + eps)``.
 
-    The statistics are computed in float64 in one streaming pass (no float64 copy of X);
+    The statistics are computed in float64 in one streaming pass (:func:`column_mean_var`);
     ``transform`` keeps float32 features float32. ``eps`` keeps constant features finite
     (Coates, Lee & Ng use 0.01 on their k-means features); ``eps=0`` with a constant
     feature divides by 1 instead, as scikit-learn's ``StandardScaler`` does.
@@ -44,15 +68,8 @@ class Standardizer(TransformerMixin, BaseEstimator):
         """Learn the mean and scale of each column of X (N, D)."""
         eps = check_scalar("eps", self.eps, low=0.0)
         X = as_features(X)
-        total = np.zeros(X.shape[1])
-        for a in range(0, X.shape[0], ROWS):
-            total += X[a : a + ROWS].sum(axis=0, dtype=np.float64)
-        mean = total / X.shape[0]
-        squares = np.zeros(X.shape[1])
-        for a in range(0, X.shape[0], ROWS):
-            block = X[a : a + ROWS] - mean  # float64: exact enough for any spread of values
-            squares += np.einsum("ij,ij->j", block, block)
-        scale = np.sqrt(squares / X.shape[0] + eps)
+        mean, var = column_mean_var(X)
+        scale = np.sqrt(var + eps)
         self.mean_ = mean
         self.scale_ = np.where(scale > 0, scale, 1.0)
         self.n_features_in_ = X.shape[1]
