@@ -21,23 +21,33 @@ from fastlin.jit._tiles import block_scores, nearest
 
 
 @njit(**JIT_OPTIONS)
+def _assign(X, b, n_rows, S, centers, c_sq, labels, min_sq, sums, counts):
+    """Rows ``b + r`` (r < n_rows) to their nearest center, from their dot products ``S[r]``.
+
+    The exact squared distance to the chosen center and the row's share of its center's sum
+    and count are taken while the row is in cache.
+    """
+    D = X.shape[1]
+    for r in range(n_rows):
+        i = b + r
+        best = nearest(S, r, c_sq)
+        labels[i] = best
+        exact = 0.0
+        for j in range(D):
+            diff = np.float64(X[i, j]) - np.float64(centers[best, j])
+            exact += diff * diff
+            sums[best, j] += X[i, j]
+        min_sq[i] = exact
+        counts[best] += 1
+
+
+@njit(**JIT_OPTIONS)
 def _chunk(X, rows, centers, c_sq, start, stop, labels, min_sq, sums, counts):
-    k, D = centers.shape
-    S = np.empty((BLOCK_ROWS, k), dtype=X.dtype)
+    S = np.empty((BLOCK_ROWS, centers.shape[0]), dtype=X.dtype)
     for b in range(start, stop, BLOCK_ROWS):
         n_rows = min(BLOCK_ROWS, stop - b)
         block_scores(X, rows, b, n_rows, centers, S)
-        for r in range(n_rows):
-            i = b + r
-            best = nearest(S, r, c_sq)
-            labels[i] = best
-            exact = 0.0
-            for j in range(D):
-                diff = np.float64(X[i, j]) - np.float64(centers[best, j])
-                exact += diff * diff
-                sums[best, j] += X[i, j]
-            min_sq[i] = exact
-            counts[best] += 1
+        _assign(X, b, n_rows, S, centers, c_sq, labels, min_sq, sums, counts)
 
 
 #: ``k * D`` from which the dot products of a block are a BLAS GEMM (below it, the register
@@ -59,17 +69,7 @@ def _chunk_gemm(X, centers, CT, c_sq, start, stop, labels, min_sq, sums, counts)
         if n_rows < GEMM_ROWS:
             block[n_rows:] = 0
         np.dot(block, CT, S)
-        for r in range(n_rows):
-            i = b + r
-            best = nearest(S, r, c_sq)
-            labels[i] = best
-            exact = 0.0
-            for j in range(D):
-                diff = np.float64(X[i, j]) - np.float64(centers[best, j])
-                exact += diff * diff
-                sums[best, j] += X[i, j]
-            min_sq[i] = exact
-            counts[best] += 1
+        _assign(X, b, n_rows, S, centers, c_sq, labels, min_sq, sums, counts)
 
 
 @njit(**PARALLEL_OPTIONS)

@@ -27,34 +27,19 @@ CODES = {"svm": SVM, "softmax": SOFTMAX, "squared_hinge": SQUARED_HINGE}
 
 
 @njit(**JIT_OPTIONS)
-def _svm_row(S, r, yi, wi, delta, G):
-    """Weighted hinge loss of row ``r`` of the scores; its dL/dscores into ``G[r]``."""
-    correct = np.float64(S[r, yi])
-    loss = 0.0
-    active = 0
-    for j in range(S.shape[1]):
-        margin = np.float64(S[r, j]) - correct + delta
-        if j != yi and margin > 0.0:  # a margin of exactly 0 is inactive
-            loss += wi * margin
-            G[r, j] = wi
-            active += 1
-        else:
-            G[r, j] = 0.0
-    G[r, yi] = -active * wi
-    return loss
+def _hinge_row(S, r, yi, wi, delta, squared, G):
+    """Weighted hinge loss of row ``r`` of the scores (each margin squared when ``squared``).
 
-
-@njit(**JIT_OPTIONS)
-def _squared_hinge_row(S, r, yi, wi, delta, G):
-    """Weighted squared hinge loss of row ``r`` of the scores; its dL/dscores into ``G[r]``."""
+    Its dL/dscores go into ``G[r]``; a margin of exactly 0 is inactive.
+    """
     correct = np.float64(S[r, yi])
     loss = 0.0
     total = 0.0
     for j in range(S.shape[1]):
         margin = np.float64(S[r, j]) - correct + delta
         if j != yi and margin > 0.0:
-            loss += wi * margin * margin
-            g = 2.0 * wi * margin
+            loss += wi * margin * margin if squared else wi * margin
+            g = 2.0 * wi * margin if squared else wi
             G[r, j] = g
             total += g
         else:
@@ -96,12 +81,10 @@ def _block_loss(S, n_rows, y, weights, start, delta, kind, G):
             finite &= np.isfinite(S[r, j])
         yi = y[start + r]
         wi = weights[start + r]
-        if kind == SVM:
-            loss += _svm_row(S, r, yi, wi, delta, G)
-        elif kind == SQUARED_HINGE:
-            loss += _squared_hinge_row(S, r, yi, wi, delta, G)
-        else:
+        if kind == SOFTMAX:
             loss += _softmax_row(S, r, yi, wi, G)
+        else:
+            loss += _hinge_row(S, r, yi, wi, delta, kind == SQUARED_HINGE, G)
     return loss, finite
 
 
