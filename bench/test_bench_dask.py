@@ -34,17 +34,18 @@ def cluster_client():
 @pytest.mark.parametrize("who", ["in_process", "local_cluster"])
 def test_dask_overhead(benchmark, smoke, who, request):
     n = 200 if smoke else 50_000
-    images = np.random.default_rng(0).integers(0, 256, (n, 32, 32, 3), dtype=np.uint8)
-    expected = _in_process(images)  # also the warm-up: compilation
     benchmark.group = f"dask|{n}x32x32x3 hog+color|uint8"
     benchmark.extra_info["who"] = who
     if who == "in_process":
+        images = np.random.default_rng(0).integers(0, 256, (n, 32, 32, 3), dtype=np.uint8)
+        _in_process(images)  # warm-up: compilation
         run = lambda: _in_process(images)  # noqa: E731
     else:
         client = request.getfixturevalue("cluster_client")
-        lazy = da.from_array(images, chunks=(max(1, n // 8), 32, 32, 3))
-        lazy = client.persist(lazy)  # the images live on the workers, as a cluster's data would
+        # the images are made and kept on the workers, as a cluster's data would be
+        lazy = da.random.default_rng(0).integers(0, 256, (n, 32, 32, 3), chunks=(max(1, n // 8), 32, 32, 3))
+        lazy = client.persist(lazy.astype(np.uint8))
         distributed.wait(lazy)
-        np.testing.assert_array_equal(_on_cluster(lazy), expected)
+        np.testing.assert_array_equal(_on_cluster(lazy), _in_process(lazy.compute()))  # also the warm-up
         run = lambda: _on_cluster(lazy)  # noqa: E731
     benchmark.pedantic(run, rounds=1 if smoke else 5, iterations=1)

@@ -6,6 +6,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from fastlin import _tiers
+from fastlin._stats import column_mean_var
 from fastlin._validation import (
     MAX_ITERS,
     as_float_array,
@@ -17,7 +18,6 @@ from fastlin._validation import (
     check_real_array,
     check_scalar,
 )
-from fastlin.preprocessing import column_mean_var
 
 
 def _mean_column_variance(X: np.ndarray) -> float:
