@@ -53,10 +53,15 @@ def test_extract_features_with_a_fitted_encoder(client):
     encoder = fastlin.KMeansFeatures(n_centroids=8, n_patches=2000, random_state=0).fit(images)
     fns = [functools.partial(fastlin.hog, channel_axis=-1), fastlin.color_histogram_hsv, encoder.transform]
     lazy = fdask.extract_features(da.from_array(images, chunks=(10, 32, 32, 3)), fns)
-    # the functions (the encoder with them) are one key of the graph, shared by every task
-    graph = dict(lazy.__dask_graph__())
-    shared = [k for k, v in graph.items() if "_Stack" in type(v).__name__ or "_Stack" in repr(v)[:200]]
-    assert len(shared) <= 1
+    # the functions (the encoder with them) are one key of the graph, on which every task
+    # depends: it travels to each worker once, not with every task
+    graph = lazy.__dask_graph__()
+    shared = [k for k in dict(graph) if isinstance(k, str) and k.startswith("_Stack-")]
+    assert len(shared) == 1
+    dependencies = graph.get_all_dependencies()
+    from dask.core import flatten
+
+    assert all(shared[0] in dependencies[key] for key in flatten(lazy.__dask_keys__()))
     np.testing.assert_array_equal(lazy.compute(), fastlin.extract_features(images, fns).astype(np.float32))
 
 
