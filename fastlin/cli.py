@@ -18,7 +18,7 @@ FEATURES = ("raw", "hog", "color", "bow", "lbp", "coates")
 #: the model settings of every other run, unless told otherwise
 DEFAULT_MODEL = dict(model="softmax", loss=None, lr=None, reg=None, iters=1000, batch_size=200, schedule="step")
 #: the model settings --features coates trains with unless told otherwise: the L2-SVM of
-#: Coates, Lee & Ng on standardized features (tuned on CIFAR-10's validation split)
+#: Coates, Lee & Ng on standardized features (chosen on CIFAR-10's validation split; README)
 COATES_MODEL = dict(
     model="svm", loss="squared_hinge", lr=1e-4, reg=1e-3, iters=10000, batch_size=256, schedule="cosine"
 )

@@ -43,15 +43,20 @@ def _torch_loss(kind):
 TORCH_LOSSES = {kind: _torch_loss(kind) for kind in ("svm", "squared_hinge", "softmax")}
 
 
+def _cs231n_margins(W, X, y):
+    """The hinge margins of CS231n's vectorized SVM, the correct class's set to 0."""
+    rows = np.arange(X.shape[0])
+    scores = X.dot(W)
+    margins = np.maximum(0, scores - scores[rows, y][:, np.newaxis] + 1)
+    margins[rows, y] = 0
+    return rows, margins
+
+
 def cs231n_svm_loss_vectorized(W, X, y, reg):
     """CS231n's ``svm_loss_vectorized`` (assignment 1) as students write it: mean hinge loss
     with delta 1 plus ``reg * sum(W * W)``, the gradient from a margin mask."""
     num_train = X.shape[0]
-    rows = np.arange(num_train)
-    scores = X.dot(W)
-    correct = scores[rows, y][:, np.newaxis]
-    margins = np.maximum(0, scores - correct + 1)
-    margins[rows, y] = 0
+    rows, margins = _cs231n_margins(W, X, y)
     loss = np.sum(margins) / num_train + reg * np.sum(W * W)
     mask = (margins > 0).astype(X.dtype)
     mask[rows, y] = -np.sum(mask, axis=1)
@@ -62,11 +67,7 @@ def cs231n_svm_loss_vectorized(W, X, y, reg):
 def cs231n_squared_hinge_loss_vectorized(W, X, y, reg):
     """:func:`cs231n_svm_loss_vectorized` with squared margins (the L2-SVM), written the same way."""
     num_train = X.shape[0]
-    rows = np.arange(num_train)
-    scores = X.dot(W)
-    correct = scores[rows, y][:, np.newaxis]
-    margins = np.maximum(0, scores - correct + 1)
-    margins[rows, y] = 0
+    rows, margins = _cs231n_margins(W, X, y)
     loss = np.sum(margins * margins) / num_train + reg * np.sum(W * W)
     coef = 2 * margins
     coef[rows, y] = -np.sum(coef, axis=1)

@@ -90,32 +90,11 @@ def lloyd_step_kernel(X, centers, chunks):
     gemm = k * D >= GEMM_WORK
     CT = np.ascontiguousarray(centers.T)
     for ch in prange(chunks):
+        start, stop = ch * N // chunks, (ch + 1) * N // chunks
         if gemm:
-            _chunk_gemm(
-                X,
-                centers,
-                CT,
-                c_sq,
-                ch * N // chunks,
-                (ch + 1) * N // chunks,
-                labels,
-                min_sq,
-                partial_sums[ch],
-                partial_counts[ch],
-            )
-            continue
-        _chunk(
-            X,
-            rows,
-            centers,
-            c_sq,
-            ch * N // chunks,
-            (ch + 1) * N // chunks,
-            labels,
-            min_sq,
-            partial_sums[ch],
-            partial_counts[ch],
-        )
+            _chunk_gemm(X, centers, CT, c_sq, start, stop, labels, min_sq, partial_sums[ch], partial_counts[ch])
+        else:
+            _chunk(X, rows, centers, c_sq, start, stop, labels, min_sq, partial_sums[ch], partial_counts[ch])
     sums = np.zeros((k, D))
     counts = np.zeros(k, dtype=np.int64)
     for ch in range(chunks):
