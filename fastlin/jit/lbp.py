@@ -91,7 +91,12 @@ def _row_bits(padded, pad, r, tables, method, bits, total, squares):
         right = c_hi[p] + pad
         dc = dc_table[p]
         bit = np.int64(1) << p
-        if method == VAR:
+        if r_lo[p] == r_hi[p] and c_lo[p] == c_hi[p] and method != VAR:
+            # an integer offset: both fractions are 0 in every row and column, and the
+            # bilinear formula gives the pixel itself exactly ((1 - 0) * a + 0 * b == a)
+            for c in range(W):
+                bits[c] |= bit if top_row[c + left] - centre[c + pad] >= 0 else 0
+        elif method == VAR:
             for c in range(W):
                 top = (1 - dc[c]) * top_row[c + left] + dc[c] * top_row[c + right]
                 bottom = (1 - dc[c]) * bottom_row[c + left] + dc[c] * bottom_row[c + right]
