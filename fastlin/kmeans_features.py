@@ -34,6 +34,9 @@ KMEANS_INITS = ("gaussian", "random", "k-means++")
 POOLINGS = ("sum", "mean")
 #: images per kernel call of ``transform``: the unit of its progress bar
 TRANSFORM_BATCH = 2000
+#: the largest |pixel| accepted: a patch's squared norm (and its distances to the centroids)
+#: stays far inside float32's range, so the encoding cannot overflow
+MAX_PIXEL = 1e15
 #: sampled patches normalized at a time in ``fit`` (their float64 copy stays small)
 SAMPLE_BLOCK = 65536
 
@@ -169,6 +172,10 @@ class KMeansFeatures(TransformerMixin, BaseEstimator):
         R, Q = self._positions(batch.shape, params)
         if params["grid"][0] > R or params["grid"][1] > Q:
             raise ValueError(f"pooling_grid={params['grid']} has more cells than the {R}x{Q} patch positions")
+        if params["eps"] is not None and p * p * batch.shape[3] < 2:
+            raise ValueError("a patch of one value has no variance: use patch_size >= 2 or contrast_eps=None")
+        if batch.dtype.kind == "f" and float(np.abs(batch).max()) > MAX_PIXEL:
+            raise ValueError(f"images has values beyond +-{MAX_PIXEL:g}: the patch statistics would overflow")
         return batch
 
     def _positions(self, shape: tuple, params: dict) -> tuple[int, int]:
@@ -247,6 +254,8 @@ class KMeansFeatures(TransformerMixin, BaseEstimator):
             n_threads=params["n_threads"],
         )
         self.centroids_ = np.ascontiguousarray(self.centroids_, dtype=np.float32)
+        if not (np.isfinite(self.centroids_).all() and np.isfinite(self.whiten_).all()):
+            raise FloatingPointError("the patch statistics overflowed float32: scale the images down")
         self.image_shape_ = batch.shape[1:]
         return self
 

@@ -204,3 +204,14 @@ def test_power_and_in_place_standardization():
     frozen = np.ones((4, 3))
     frozen.flags.writeable = False
     assert Standardizer(copy=False).fit(frozen).transform(frozen) is not frozen  # never writes a read-only input
+
+
+def test_values_that_cannot_be_encoded_are_refused():
+    rng = np.random.default_rng(0)
+    with pytest.raises(ValueError, match="one value has no variance"):
+        KMeansFeatures(n_centroids=2, n_patches=50, patch_size=1).fit(rng.random((3, 6, 6)))
+    with pytest.raises(ValueError, match="beyond"):
+        KMeansFeatures(n_centroids=2, n_patches=50).fit(rng.random((3, 8, 8, 3)) * 1e30)
+    large = rng.random((4, 8, 8, 3)) * 1e14  # the largest accepted values encode to finite features
+    encoder = KMeansFeatures(n_centroids=2, n_patches=50, contrast_eps=None, whiten=False, random_state=0)
+    assert np.isfinite(encoder.fit(large).transform(large)).all()
