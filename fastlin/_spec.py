@@ -116,6 +116,27 @@ def lbp_offsets(P: int, R: float) -> tuple[np.ndarray, np.ndarray]:
     return np.round(-R * np.sin(angles), 5), np.round(R * np.cos(angles), 5)
 
 
+def lbp_uniform_code(ones: int, changes: int, first_one: int, first_zero: int, P: int, numbered: bool) -> float:
+    """The code of a pattern of P bits by its ones and bit changes along p = 0 .. P-1.
+
+    ``uniform`` (``numbered`` False): the number of ones when the bits change at most twice,
+    else ``P + 1``. ``nri_uniform`` (``numbered`` True): each uniform pattern numbered by its
+    ones and rotation (``first_one``/``first_zero``: the first set and the first clear bit,
+    -1 when none), all-zero 0, all-one ``P (P - 1) + 1``, the others ``P (P - 1) + 2``.
+    Plain scalar Python: the naive tier calls it, the jit tier compiles it.
+    """
+    if not numbered:
+        return float(ones if changes <= 2 else P + 1)
+    if changes > 2:
+        return float(P * (P - 1) + 2)
+    if ones == 0:
+        return 0.0
+    if ones == P:
+        return float(P * (P - 1) + 1)
+    rotation = ones - first_zero if first_one == 0 else P - first_one
+    return float(1 + (ones - 1) * P + rotation)
+
+
 def lbp_n_bins(P: int, method: str) -> int:
     """How many distinct codes a method gives: the bins of its histogram."""
     return {"default": 2**P, "ror": 2**P, "uniform": P + 2, "nri_uniform": P * (P - 1) + 3}[method]

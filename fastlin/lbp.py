@@ -39,7 +39,11 @@ def _lbp_params(P, R, method) -> tuple[int, float, int]:
 
 
 def _gray_batch(name: str, images: ArrayLike, batch: bool) -> np.ndarray:
-    """(N, H, W) float64, C-contiguous: scikit-image computes LBP on float64 pixels."""
+    """(N, H, W), C-contiguous: uint8 as it is, anything else as float64.
+
+    scikit-image computes LBP on float64 pixels; uint8 converts to float64 exactly, so the
+    tiers convert it themselves (the jit tier while padding, without a float64 copy of the batch).
+    """
     images = as_array(name, images)
     expected = 3 if batch else 2
     if images.ndim != expected:
@@ -48,7 +52,7 @@ def _gray_batch(name: str, images: ArrayLike, batch: bool) -> np.ndarray:
             f"{np.shape(images)}; convert colour images first (e.g. skimage.color.rgb2gray)"
         )
     arr = as_image_batch(name, images, batch=batch, channel_axis=None)[..., 0]
-    return np.ascontiguousarray(arr, dtype=np.float64)
+    return np.ascontiguousarray(arr, dtype=np.uint8 if arr.dtype == np.uint8 else np.float64)
 
 
 def local_binary_pattern(image: ArrayLike, P: int, R: float, method: str = "default") -> np.ndarray:

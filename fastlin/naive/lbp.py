@@ -5,8 +5,9 @@ Every tier exposes::
     lbp_codes(images, P, R, method)                      -> (N, H, W) float64
     lbp_histograms(images, P, R, method, cells, n_bins)  -> (N, cells[0], cells[1], n_bins) int64
 
-``images`` is (N, H, W) float64. ``method`` is one of :data:`fastlin._spec.LBP_METHODS`, by
-its index. The steps, as ``skimage.feature.local_binary_pattern`` takes them:
+``images`` is (N, H, W), uint8 or float64 (uint8 converts exactly; each tier does it
+itself). ``method`` is one of :data:`fastlin._spec.LBP_METHODS`, by its index. The
+steps, as ``skimage.feature.local_binary_pattern`` takes them:
 
 1. ``P`` sample points on a circle of radius ``R`` around each pixel, at row offset
    ``round(-R sin(2 pi p / P), 5)`` and column offset ``round(R cos(2 pi p / P), 5)``;
@@ -26,7 +27,7 @@ import math
 
 import numpy as np
 
-from fastlin._spec import LBP_METHODS, lbp_offsets
+from fastlin._spec import LBP_METHODS, lbp_offsets, lbp_uniform_code
 
 
 def _pixel(image, r, c):
@@ -62,21 +63,13 @@ def _code(samples, centre, P, method):
             value = min(rotations)
         return float(value)
     changes = sum(bits[p] != bits[p + 1] for p in range(P - 1))
-    ones = sum(bits)
-    if name == "uniform":
-        return float(ones if changes <= 2 else P + 1)
-    if changes > 2:
-        return float(P * (P - 1) + 2)
-    if ones == 0:
-        return 0.0
-    if ones == P:
-        return float(P * (P - 1) + 1)
-    first_one, first_zero = bits.index(1), bits.index(0)
-    rotation = ones - first_zero if first_one == 0 else P - first_one
-    return float(1 + (ones - 1) * P + rotation)
+    first_one = bits.index(1) if 1 in bits else -1
+    first_zero = bits.index(0) if 0 in bits else -1
+    return lbp_uniform_code(sum(bits), changes, first_one, first_zero, P, name == "nri_uniform")
 
 
 def lbp_codes(images, P, R, method):
+    images = images.astype(np.float64, copy=False)  # uint8 arrives as it is
     rows, cols = lbp_offsets(P, R)
     out = np.empty(images.shape)
     for n, image in enumerate(images):

@@ -33,6 +33,7 @@ def _samples(images, P, R):
 
 
 def lbp_codes(images, P, R, method):
+    images = images.astype(np.float64, copy=False)  # uint8 arrives as it is
     name = LBP_METHODS[method]
     samples = _samples(images, P, R)
     if name == "var":
