@@ -74,3 +74,21 @@ def test_n_threads_is_restored():
     with pytest.raises(ValueError):
         fastlin.softmax_loss(np.ones((2, 2)), np.ones((3, 2)), [0, 1, 5], n_threads=1)
     assert numba.get_num_threads() == before
+
+
+@pytest.mark.parametrize(
+    "user_env, expected",
+    [({}, _config.GOMP_SPINCOUNT), ({"GOMP_SPINCOUNT": "5"}, "5"), ({"OMP_WAIT_POLICY": "ACTIVE"}, None)],
+)
+def test_openmp_spin_count_is_ours_unless_the_user_chose(user_env, expected):
+    import os
+
+    code = (
+        "import os, numpy as np, fastlin; fastlin.svm_loss(np.ones((2, 2)), np.ones((3, 2)), [0, 1, 0]); "
+        "print(os.environ.get('GOMP_SPINCOUNT'))"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("GOMP_SPINCOUNT", "OMP_WAIT_POLICY")}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env={**env, **user_env}
+    )
+    assert out.stdout.split()[-1] == str(expected)
