@@ -22,12 +22,55 @@ JIT_OPTIONS: dict = {
     "error_model": "numpy",
     "fastmath": set(FASTMATH),
 }
-#: Options of every ``prange`` kernel.
-PARALLEL_OPTIONS: dict = {**JIT_OPTIONS, "parallel": True}
+# Only explicit ``prange`` loops run in parallel. Numba would otherwise turn every array
+# expression of a parallel kernel (``np.zeros``, ``acc[:] = 0``, ``a += b``, ``.all()``) into
+# a parallel loop of its own, each compiled as a separate function: the loss kernel took 2.3 s
+# more to compile for those small steps, which run as well serially.
+PRANGE_ONLY: dict = {
+    "prange": True,
+    "numpy": False,
+    "setitem": False,
+    "reduction": False,
+    "inplace_binop": False,
+    "comprehension": False,
+    "stencil": False,
+    "fusion": False,
+}
 #: Options of kernels whose exact comparisons decide a bin: no fastmath at all.
 EXACT_OPTIONS: dict = {**JIT_OPTIONS, "fastmath": False}
-#: Exact and parallel.
-EXACT_PARALLEL_OPTIONS: dict = {**EXACT_OPTIONS, "parallel": True}
+# Helpers called only from other kernels need no entry point from Python: building those
+# wrappers for every helper was 1.7 s of the loss kernel's 14 s cold compile.
+_NO_WRAPPERS: dict = {"no_cpython_wrapper": True, "no_cfunc_wrapper": True}
+#: Options of a serial helper that only kernels call.
+HELPER_OPTIONS: dict = {**JIT_OPTIONS, **_NO_WRAPPERS}
+#: Exact, and only kernels call it.
+EXACT_HELPER_OPTIONS: dict = {**EXACT_OPTIONS, **_NO_WRAPPERS}
+
+
+def _parallel(options: dict) -> dict:
+    """``options`` with ``parallel`` limited to PRANGE_ONLY.
+
+    As a ``ParallelOptions`` object, not a dict: Numba empties a dict it is given (it pops
+    each key), so a shared dict would silently turn every later kernel fully parallel.
+    """
+    from numba.core.cpu import ParallelOptions
+
+    return {**options, "parallel": ParallelOptions(dict(PRANGE_ONLY))}
+
+
+def __getattr__(name: str) -> dict:
+    # PARALLEL_OPTIONS (every ``prange`` kernel) and EXACT_PARALLEL_OPTIONS (exact and
+    # parallel) need numba to build: made on first use, by the jit tier, so that
+    # ``import fastlin`` still imports no numba.
+    if name == "PARALLEL_OPTIONS":
+        value = _parallel(JIT_OPTIONS)
+    elif name == "EXACT_PARALLEL_OPTIONS":
+        value = _parallel(EXACT_OPTIONS)
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
 
 # The ``workqueue`` threading layer aborts the process when two Python threads launch
 # parallel kernels at once. We ask for a thread-safe layer (OpenMP or TBB); if numba still

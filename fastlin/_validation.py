@@ -44,6 +44,11 @@ def check_n_threads(n_threads: object) -> int | None:
     return int(n_threads)
 
 
+def check_tier(impl: object, n_threads: object) -> tuple[str, int | None]:
+    """Which tier runs a call and on how many threads: ``(check_impl(impl), check_n_threads(n_threads))``."""
+    return check_impl(impl), check_n_threads(n_threads)
+
+
 def check_scalar(
     name: str, value: object, *, low: float | None = None, high: float | None = None, low_open: bool = False
 ) -> float:

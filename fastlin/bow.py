@@ -11,10 +11,9 @@ from fastlin._validation import (
     as_array,
     as_image_batch,
     check_choice,
-    check_impl,
     check_int,
-    check_n_threads,
     check_random_state,
+    check_tier,
 )
 from fastlin.hog import hog_batch
 from fastlin.kmeans import kmeans
@@ -95,8 +94,7 @@ class BagOfVisualWords(TransformerMixin, BaseEstimator):
         check_choice("normalize", self.normalize, NORMALIZE)
         if self.max_patches is not None:
             check_int("max_patches", self.max_patches, low=1)
-        check_impl(self.impl)
-        return check_n_threads(self.n_threads)
+        return check_tier(self.impl, self.n_threads)[1]
 
     def _images(self, images: ArrayLike) -> np.ndarray:
         arr = as_array("images", images)

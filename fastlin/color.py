@@ -8,7 +8,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from fastlin import _tiers
-from fastlin._validation import as_image_batch, check_hist_params, check_impl, check_n_threads, check_rgb_images
+from fastlin._validation import as_image_batch, check_hist_params, check_impl, check_rgb_images, check_tier
 
 
 def color_histogram_hsv(
@@ -67,8 +67,7 @@ def color_histogram_hsv_batch(
     ndarray of shape (N, nbin), float64
     """
     params = check_hist_params(nbin, xmin, xmax, normalized)
-    impl = check_impl(impl)
-    n_threads = check_n_threads(n_threads)
+    impl, n_threads = check_tier(impl, n_threads)
     batch = as_image_batch("images", images, batch=True, channel_axis=-1 if np.ndim(images) == 4 else None)
     check_rgb_images(batch, params[2], "images")
     return _tiers.run("color", "color_histogram_hsv_batch", impl, n_threads, batch, *params)

@@ -15,7 +15,7 @@ from fastlin._validation import (
     check_hog_images,
     check_hog_params,
     check_impl,
-    check_n_threads,
+    check_tier,
 )
 
 
@@ -140,8 +140,7 @@ def hog_batch(
     """
     params = check_hog_params(orientations, pixels_per_cell, cells_per_block, block_norm, transform_sqrt)
     feature_vector = check_bool("feature_vector", feature_vector)
-    impl = check_impl(impl)
-    n_threads = check_n_threads(n_threads)
+    impl, n_threads = check_tier(impl, n_threads)
     batch = as_image_batch("images", images, batch=True, channel_axis=channel_axis)
     check_hog_images(batch, params, "images")
     out = _tiers.run("hog", "hog_batch", impl, n_threads, batch, *params)

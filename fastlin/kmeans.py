@@ -11,12 +11,11 @@ from fastlin._validation import (
     MAX_ITERS,
     as_float_array,
     check_finite,
-    check_impl,
     check_int,
-    check_n_threads,
     check_random_state,
     check_real_array,
     check_scalar,
+    check_tier,
 )
 
 
@@ -126,8 +125,7 @@ def kmeans(
         raise ValueError(f"n_clusters={k} is more than the {N} points of X")
     max_iter = check_int("max_iter", max_iter, low=1, high=MAX_ITERS)
     tol = check_scalar("tol", tol, low=0.0)
-    impl = check_impl(impl)
-    n_threads = check_n_threads(n_threads)
+    impl, n_threads = check_tier(impl, n_threads)
     rng = check_random_state("random_state", random_state)
     given = None
     if isinstance(init, str):

@@ -16,12 +16,11 @@ from fastlin._validation import (
     as_image_batch,
     check_bool,
     check_choice,
-    check_impl,
     check_int,
-    check_n_threads,
     check_pair,
     check_result_size,
     check_scalar,
+    check_tier,
 )
 
 #: the most sample points: scikit-image's codes are C ints of P bits
@@ -103,8 +102,7 @@ def lbp_batch(
     ndarray of shape (N, H, W), float64
     """
     params = _lbp_params(P, R, method)
-    impl = check_impl(impl)
-    n_threads = check_n_threads(n_threads)
+    impl, n_threads = check_tier(impl, n_threads)
     batch = _gray_batch("images", images, batch=True)
     return _tiers.run("lbp", "lbp_codes", impl, n_threads, batch, *params)
 
@@ -152,8 +150,7 @@ def lbp_histogram(
         raise ValueError(f"P must be <= {MAX_HISTOGRAM_P} for a {name!r} histogram (2**P bins a cell), got {P}")
     cells = check_pair("cells", cells)
     normalize = check_bool("normalize", normalize)
-    impl = check_impl(impl)
-    n_threads = check_n_threads(n_threads)
+    impl, n_threads = check_tier(impl, n_threads)
     single = as_array("images", images).ndim == 2
     batch = _gray_batch("images", images, batch=not single)
     N, H, W = batch.shape

@@ -11,11 +11,10 @@ from fastlin import _tiers
 from fastlin._validation import (
     as_float_array,
     check_finite,
-    check_impl,
     check_labels,
-    check_n_threads,
     check_penalty,
     check_scalar,
+    check_tier,
     check_weights,
     normalized_sample_weight,
     writable_contiguous,
@@ -71,8 +70,7 @@ def loss_grad_rows(kind, X, rows, WT, bias, y, weights, delta, penalty, impl, n_
 
 
 def _loss(kind, W, X, y, reg, delta, penalty, l1_ratio, sample_weight, impl, n_threads):
-    impl = check_impl(impl)
-    n_threads = check_n_threads(n_threads)
+    impl, n_threads = check_tier(impl, n_threads)
     reg, l1_ratio = check_penalty(reg, penalty, l1_ratio)
     p = _prepare(W, X, y, sample_weight)
     bias = np.zeros(p.WT.shape[0], dtype=p.X.dtype)

@@ -30,6 +30,8 @@ def test_every_kernel_uses_the_shared_options():
         _config.PARALLEL_OPTIONS,
         _config.EXACT_OPTIONS,
         _config.EXACT_PARALLEL_OPTIONS,
+        _config.HELPER_OPTIONS,
+        _config.EXACT_HELPER_OPTIONS,
     ]
     allowed = [{k: v for k, v in a.items() if k != "cache"} for a in allowed]
     for name, kernel in kernels:

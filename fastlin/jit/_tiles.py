@@ -18,10 +18,10 @@ purpose: inlining them into one big kernel stopped LLVM from vectorizing the loo
 
 from numba import njit
 
-from fastlin._config import JIT_OPTIONS
+from fastlin._config import HELPER_OPTIONS
 
 
-@njit(**JIT_OPTIONS)
+@njit(**HELPER_OPTIONS)
 def dot_2x5(X, rows, i, WT, c, S, r):
     x0, x1 = X[rows[i]], X[rows[i + 1]]
     w0, w1, w2, w3, w4 = WT[c], WT[c + 1], WT[c + 2], WT[c + 3], WT[c + 4]
@@ -48,7 +48,7 @@ def dot_2x5(X, rows, i, WT, c, S, r):
     S[r + 1, c], S[r + 1, c + 1], S[r + 1, c + 2], S[r + 1, c + 3], S[r + 1, c + 4] = a10, a11, a12, a13, a14
 
 
-@njit(**JIT_OPTIONS)
+@njit(**HELPER_OPTIONS)
 def dot_2x1(X, rows, i, WT, c, S, r):
     x0, x1 = X[rows[i]], X[rows[i + 1]]
     w = WT[c]
@@ -60,7 +60,7 @@ def dot_2x1(X, rows, i, WT, c, S, r):
     S[r, c], S[r + 1, c] = a0, a1
 
 
-@njit(**JIT_OPTIONS)
+@njit(**HELPER_OPTIONS)
 def dot_1x1(X, rows, i, WT, c, S, r):
     x = X[rows[i]]
     w = WT[c]
@@ -70,8 +70,8 @@ def dot_1x1(X, rows, i, WT, c, S, r):
     S[r, c] = a
 
 
-@njit(**JIT_OPTIONS)
-def axpy_4x4(X, rows, i, G, r, dWT, c):
+@njit(**HELPER_OPTIONS)
+def axpy_4x4(X, rows, i, dWT, c, G, r):
     x0, x1, x2, x3 = X[rows[i]], X[rows[i + 1]], X[rows[i + 2]], X[rows[i + 3]]
     g00, g01, g02, g03 = G[r, c], G[r, c + 1], G[r, c + 2], G[r, c + 3]
     g10, g11, g12, g13 = G[r + 1, c], G[r + 1, c + 1], G[r + 1, c + 2], G[r + 1, c + 3]
@@ -86,8 +86,8 @@ def axpy_4x4(X, rows, i, G, r, dWT, c):
         o3[d] += v0 * g03 + v1 * g13 + v2 * g23 + v3 * g33
 
 
-@njit(**JIT_OPTIONS)
-def axpy_4x1(X, rows, i, G, r, dWT, c):
+@njit(**HELPER_OPTIONS)
+def axpy_4x1(X, rows, i, dWT, c, G, r):
     x0, x1, x2, x3 = X[rows[i]], X[rows[i + 1]], X[rows[i + 2]], X[rows[i + 3]]
     g0, g1, g2, g3 = G[r, c], G[r + 1, c], G[r + 2, c], G[r + 3, c]
     o = dWT[c]
@@ -95,8 +95,8 @@ def axpy_4x1(X, rows, i, G, r, dWT, c):
         o[d] += x0[d] * g0 + x1[d] * g1 + x2[d] * g2 + x3[d] * g3
 
 
-@njit(**JIT_OPTIONS)
-def axpy_1x1(X, rows, i, G, r, dWT, c):
+@njit(**HELPER_OPTIONS)
+def axpy_1x1(X, rows, i, dWT, c, G, r):
     x = X[rows[i]]
     g = G[r, c]
     o = dWT[c]
@@ -104,7 +104,11 @@ def axpy_1x1(X, rows, i, G, r, dWT, c):
         o[d] += x[d] * g
 
 
-@njit(**JIT_OPTIONS)
+# block_scores and block_grad walk their tiles alike; they stay two functions because a walker
+# that takes the tiles as arguments cannot be cached by Numba (function arguments are
+# "dynamic globals" to its cache), and a walker that picks the tiles on a flag cannot be
+# compiled for a read-only WT (one branch writes it).
+@njit(**HELPER_OPTIONS)
 def block_scores(X, rows, start, n_rows, WT, S):
     """``S[:n_rows] = X[rows[start:start + n_rows]] @ WT.T``: 2x5 tiles, 2x1 leftovers, 1x1 rows."""
     C = WT.shape[0]
@@ -120,7 +124,7 @@ def block_scores(X, rows, start, n_rows, WT, S):
             dot_1x1(X, rows, start + r, WT, c, S, r)
 
 
-@njit(**JIT_OPTIONS)
+@njit(**HELPER_OPTIONS)
 def block_grad(X, rows, start, n_rows, G, dWT):
     """``dWT += G[:n_rows].T @ X[rows[start:start + n_rows]]``: 4x4 tiles, 4x1 leftovers, 1x1 rows."""
     C = dWT.shape[0]
@@ -128,15 +132,15 @@ def block_grad(X, rows, start, n_rows, G, dWT):
     r4 = n_rows - n_rows % 4
     for r in range(0, r4, 4):
         for c in range(0, c4, 4):
-            axpy_4x4(X, rows, start + r, G, r, dWT, c)
+            axpy_4x4(X, rows, start + r, dWT, c, G, r)
         for c in range(c4, C):
-            axpy_4x1(X, rows, start + r, G, r, dWT, c)
+            axpy_4x1(X, rows, start + r, dWT, c, G, r)
     for r in range(r4, n_rows):
         for c in range(C):
-            axpy_1x1(X, rows, start + r, G, r, dWT, c)
+            axpy_1x1(X, rows, start + r, dWT, c, G, r)
 
 
-@njit(**JIT_OPTIONS)
+@njit(**HELPER_OPTIONS)
 def nearest(S, r, sq_norms):
     """The ``c`` minimizing ``sq_norms[c] - 2 S[r, c]`` (the first on ties).
 

@@ -12,12 +12,12 @@ its row of counts.
 import numpy as np
 from numba import njit, prange
 
-from fastlin._config import JIT_OPTIONS, PARALLEL_OPTIONS
+from fastlin._config import HELPER_OPTIONS, PARALLEL_OPTIONS
 from fastlin._spec import BLOCK_ROWS, n_chunks
 from fastlin.jit._tiles import block_scores, nearest
 
 
-@njit(**JIT_OPTIONS)
+@njit(**HELPER_OPTIONS)
 def _describe(image, r0, c0, p, out):
     """Descriptor of the patch at (r0, c0) into ``out``.
 
@@ -47,7 +47,7 @@ def _describe(image, r0, c0, p, out):
                 t += 1
 
 
-@njit(**JIT_OPTIONS)
+@njit(**HELPER_OPTIONS)
 def _integral(image, sums, squares):
     """Summed-area tables of the pixels (all channels) and of their squares, float64.
 
@@ -71,7 +71,7 @@ def _integral(image, sums, squares):
             squares[r + 1, c + 1] = squares[r, c + 1] + row_sq
 
 
-@njit(**JIT_OPTIONS)
+@njit(**HELPER_OPTIONS)
 def _describe_exact_sums(image, r0, c0, p, sums, squares, out):
     """:func:`_describe` for integer pixels, with the mean and norm from the tables."""
     H, W, C = image.shape
@@ -91,7 +91,7 @@ def _describe_exact_sums(image, r0, c0, p, sums, squares, out):
             out[dst + t] = (np.float64(flat[src + t]) - mean) * scale
 
 
-@njit(**JIT_OPTIONS)
+@njit(**HELPER_OPTIONS)
 def _describe_image(image, p, stride, positions, exact_sums, sums, squares, out):
     n_cols = (image.shape[1] - p) // stride + 1
     if exact_sums:
@@ -105,7 +105,7 @@ def _describe_image(image, p, stride, positions, exact_sums, sums, squares, out)
             _describe(image, r0, c0, p, out[q])
 
 
-@njit(**JIT_OPTIONS)
+@njit(**HELPER_OPTIONS)
 def _count_nearest(desc, rows, words, w_sq, S, counts):
     """Add one to ``counts[w]`` for each row of ``desc`` whose nearest word is ``w``."""
     n = desc.shape[0]

@@ -8,11 +8,11 @@ images; a single image runs ``prange`` over chunks of rows with one count buffer
 import numpy as np
 from numba import njit, prange
 
-from fastlin._config import EXACT_OPTIONS, EXACT_PARALLEL_OPTIONS
+from fastlin._config import EXACT_HELPER_OPTIONS, EXACT_PARALLEL_OPTIONS
 from fastlin._spec import color_bin_edges, histogram_from_counts, n_chunks, working_dtype
 
 
-@njit(**EXACT_OPTIONS)
+@njit(**EXACT_HELPER_OPTIONS)
 def _hues(image, row, scale, table, rgb, values):
     """``values[col]`` = matplotlib's hue of pixel (row, col), times ``scale``.
 
@@ -52,7 +52,7 @@ def _hues(image, row, scale, table, rgb, values):
         values[col] = h * scale
 
 
-@njit(**EXACT_OPTIONS)
+@njit(**EXACT_HELPER_OPTIONS)
 def _count_rows(image, r0, r1, scale, table, edges, rgb, values, counts):
     """Add the bins of rows [r0, r1) of one (H, W, 3) image to ``counts`` (nbin + 1 slots)."""
     n = edges.shape[0] - 1

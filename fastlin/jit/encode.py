@@ -16,14 +16,14 @@ the call (threadpoolctl), so Numba's threads and the BLAS's never compete.
 import numpy as np
 from numba import njit, prange
 
-from fastlin._config import JIT_OPTIONS, PARALLEL_OPTIONS, single_threaded_blas
+from fastlin._config import HELPER_OPTIONS, PARALLEL_OPTIONS, single_threaded_blas
 
 #: patches per block: the block's distances (POSITIONS x K float32) stay in the L2 cache
 #: for K up to ~1000, and the products are still large enough for the GEMM's full rate
 POSITIONS = 243
 
 
-@njit(**JIT_OPTIONS)
+@njit(**HELPER_OPTIONS)
 def _fill_patches(image, first, n_rows, p, stride, Q, eps, shift, x, P):
     """Rows [0, n_rows) of ``P``: patches number ``first + t``, normalized, minus ``shift``.
 
@@ -57,7 +57,7 @@ def _fill_patches(image, first, n_rows, p, stride, Q, eps, shift, x, P):
             P[t, k] = (x[k] - mean) * scale - shift[k]
 
 
-@njit(**JIT_OPTIONS)
+@njit(**HELPER_OPTIONS)
 def _triangle_row(S, t, w_sq, c_sq, cell_sums):
     """Add the triangle code of patch ``t`` (distances from its scores ``S[t]``) to ``cell_sums``."""
     K = S.shape[1]
@@ -72,7 +72,7 @@ def _triangle_row(S, t, w_sq, c_sq, cell_sums):
         cell_sums[k] += max(zero, mean - S[t, k])
 
 
-@njit(**JIT_OPTIONS)
+@njit(**HELPER_OPTIONS)
 def _hard_row(S, t, c_sq, cell_sums):
     """Add one to the count of the nearest centroid of patch ``t`` (the first on ties)."""
     best = 0

@@ -12,14 +12,14 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from fastlin._config import EXACT_OPTIONS, EXACT_PARALLEL_OPTIONS
+from fastlin._config import EXACT_HELPER_OPTIONS, EXACT_PARALLEL_OPTIONS
 from fastlin._spec import HOG_EPS as EPS
 from fastlin._spec import HOG_NORMS, hog_bin_edges, hog_numpy_bins, n_chunks, working_dtype
 
 L1, L1_SQRT, L2, L2_HYS = range(4)
 
 
-@njit(**EXACT_OPTIONS)
+@njit(**EXACT_HELPER_OPTIONS)
 def _load(image, one, transform_sqrt, v):
     """V = image in the working dtype (the dtype of ``one``), square-rooted if asked."""
     H, W, C = image.shape
@@ -30,7 +30,7 @@ def _load(image, one, transform_sqrt, v):
                 v[r, c, ch] = np.sqrt(x) if transform_sqrt else x
 
 
-@njit(**EXACT_OPTIONS)
+@njit(**EXACT_HELPER_OPTIONS)
 def _orientation_bin(g_row, g_col, edges):
     n = edges.shape[0] - 1
     angle = math.atan2(g_row, g_col) * (180.0 / math.pi) % 180.0
@@ -49,7 +49,7 @@ def _orientation_bin(g_row, g_col, edges):
 NEAR_EDGE = -2
 
 
-@njit(**EXACT_OPTIONS)
+@njit(**EXACT_HELPER_OPTIONS)
 def _fast_bin(g_row, g_col, bins):
     """The bin of a gradient without ``atan2``, or ``NEAR_EDGE`` when it lies near an edge.
 
@@ -77,7 +77,7 @@ def _fast_bin(g_row, g_col, bins):
     return b
 
 
-@njit(**EXACT_OPTIONS)
+@njit(**EXACT_HELPER_OPTIONS)
 def _cell_row(v, one, int_pixels, i, cell, bins, exact_bins, near, slot, mag_scratch, totals, hist):
     """Histograms of row ``i`` of cells into ``hist[i]`` (float64, as scikit-image rounds).
 
@@ -131,7 +131,7 @@ def _cell_row(v, one, int_pixels, i, cell, bins, exact_bins, near, slot, mag_scr
             hist[i, j, b] = totals[b] / area
 
 
-@njit(**EXACT_OPTIONS)
+@njit(**EXACT_HELPER_OPTIONS)
 def _block_row(hist, i, block, out):
     """Normalized blocks of row ``i`` of blocks into ``out[i]``; ``block`` = (b_row, b_col, norm)."""
     b_row, b_col, norm = block
@@ -167,7 +167,7 @@ def _block_row(hist, i, block, out):
                         out[i, j, a, b, k] = out[i, j, a, b, k] * scale2
 
 
-@njit(**EXACT_OPTIONS)
+@njit(**EXACT_HELPER_OPTIONS)
 def _image_cells(image, one, int_pixels, transform_sqrt, cell, bins, exact_bins, near, slot, v, totals, scratch, hist):
     """Every cell histogram of one image into ``hist``."""
     if transform_sqrt:

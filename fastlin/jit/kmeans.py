@@ -15,12 +15,12 @@ gives the same numbers) and multiplied by the centers, at the machine's GEMM rat
 import numpy as np
 from numba import njit, prange
 
-from fastlin._config import JIT_OPTIONS, PARALLEL_OPTIONS, single_threaded_blas
+from fastlin._config import HELPER_OPTIONS, PARALLEL_OPTIONS, single_threaded_blas
 from fastlin._spec import BLOCK_ROWS, n_chunks
 from fastlin.jit._tiles import block_scores, nearest
 
 
-@njit(**JIT_OPTIONS)
+@njit(**HELPER_OPTIONS)
 def _assign(X, b, n_rows, S, centers, c_sq, labels, min_sq, sums, counts):
     """Rows ``b + r`` (r < n_rows) to their nearest center, from their dot products ``S[r]``.
 
@@ -41,7 +41,7 @@ def _assign(X, b, n_rows, S, centers, c_sq, labels, min_sq, sums, counts):
         counts[best] += 1
 
 
-@njit(**JIT_OPTIONS)
+@njit(**HELPER_OPTIONS)
 def _chunk(X, rows, centers, c_sq, start, stop, labels, min_sq, sums, counts):
     S = np.empty((BLOCK_ROWS, centers.shape[0]), dtype=X.dtype)
     for b in range(start, stop, BLOCK_ROWS):
@@ -57,7 +57,7 @@ GEMM_WORK = 4096
 GEMM_ROWS = 256
 
 
-@njit(**JIT_OPTIONS)
+@njit(**HELPER_OPTIONS)
 def _chunk_gemm(X, centers, CT, c_sq, start, stop, labels, min_sq, sums, counts):
     k, D = centers.shape
     block = np.empty((GEMM_ROWS, D), dtype=X.dtype)

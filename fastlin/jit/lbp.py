@@ -11,15 +11,15 @@ and one large image both spread over every thread; each item writes only its own
 import numpy as np
 from numba import njit, prange
 
-from fastlin._config import EXACT_OPTIONS, EXACT_PARALLEL_OPTIONS
+from fastlin._config import EXACT_HELPER_OPTIONS, EXACT_OPTIONS, EXACT_PARALLEL_OPTIONS
 from fastlin._spec import lbp_offsets, lbp_uniform_code, n_chunks
 
 DEFAULT, ROR, UNIFORM, NRI_UNIFORM, VAR = range(5)
 
-_uniform_code = njit(**EXACT_OPTIONS)(lbp_uniform_code)
+_uniform_code = njit(**EXACT_HELPER_OPTIONS)(lbp_uniform_code)
 
 
-@njit(**EXACT_OPTIONS)
+@njit(**EXACT_HELPER_OPTIONS)
 def _from_bits(bits, P, method):
     """The code of a pattern of P bits (bit p set when sample p >= centre)."""
     if method == DEFAULT:
@@ -48,7 +48,7 @@ def _from_bits(bits, P, method):
     return _uniform_code(ones, changes, first_one, first_zero, P, method == NRI_UNIFORM)
 
 
-@njit(**EXACT_OPTIONS)
+@njit(**EXACT_HELPER_OPTIONS)
 def _pad_rows(image, pad, first, last, padded):
     """Copy the image rows that rows ``[first, last)`` sample into ``padded``, ``pad`` cells in.
 
@@ -61,7 +61,7 @@ def _pad_rows(image, pad, first, last, padded):
             padded[r + pad, c + pad] = image[r, c]
 
 
-@njit(**EXACT_OPTIONS)
+@njit(**EXACT_HELPER_OPTIONS)
 def _row_bits(padded, pad, r, tables, method, bits, total, squares):
     """The bits of every pixel of row ``r`` (``var``: the sum and sum of squares of its samples).
 
@@ -117,7 +117,7 @@ def _code_table(P, method):
     return table
 
 
-@njit(**EXACT_OPTIONS)
+@njit(**EXACT_HELPER_OPTIONS)
 def _codes(bits, total, squares, P, method, table, out_row):
     """The codes of one row; the method is decided once per row, not per pixel."""
     if method == VAR:

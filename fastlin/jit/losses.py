@@ -8,7 +8,10 @@ chunk walks its rows in blocks of ``BLOCK_ROWS``: scores of the block (register-
 products), then the block's dL/dscores ``G`` (margins or probabilities, from float64
 scores), then ``dWT += G.T @ X_block`` into the chunk's own partial gradient while the
 block is still in cache. The partials are summed at the end in a
-fixed order, in parallel over slices of D. Each X row is read from memory once.
+fixed order, slice of D by slice, serially: a second parallel region cost 1.4 s more
+of cold compile (the first ``fastlin train`` has to stay under 15 s) for 3% of the time of
+the largest sums (64 partials of 100x512), and nothing on CIFAR's shapes. Each X row is read
+from memory once.
 
 A NaN or inf in X always makes a score of its row non-finite (W is checked finite by the
 caller); the kernel reports that instead of making a second pass over X to look for it.
@@ -17,16 +20,16 @@ caller); the kernel reports that instead of making a second pass over X to look 
 import numpy as np
 from numba import njit, prange
 
-from fastlin._config import JIT_OPTIONS, PARALLEL_OPTIONS
+from fastlin._config import HELPER_OPTIONS, PARALLEL_OPTIONS
 from fastlin._spec import BLOCK_ROWS, n_chunks
 from fastlin.jit._tiles import block_grad, block_scores
 
-SLICE = 256  # columns of dWT that one iteration of the final sum owns
+SLICE = 256  # columns of dWT summed at a time in the final sum (they stay in L1)
 SVM, SOFTMAX, SQUARED_HINGE = 0, 1, 2
 CODES = {"svm": SVM, "softmax": SOFTMAX, "squared_hinge": SQUARED_HINGE}
 
 
-@njit(**JIT_OPTIONS)
+@njit(**HELPER_OPTIONS)
 def _hinge_row(S, r, yi, wi, delta, squared, G):
     """Weighted hinge loss of row ``r`` of the scores (each margin squared when ``squared``).
 
@@ -48,7 +51,7 @@ def _hinge_row(S, r, yi, wi, delta, squared, G):
     return loss
 
 
-@njit(**JIT_OPTIONS)
+@njit(**HELPER_OPTIONS)
 def _softmax_row(S, r, yi, wi, G):
     """Weighted cross-entropy of row ``r`` of the scores; its dL/dscores into ``G[r]``.
 
@@ -71,7 +74,7 @@ def _softmax_row(S, r, yi, wi, G):
     return wi * (np.log(total) + np.float64(top) - np.float64(S[r, yi]))
 
 
-@njit(**JIT_OPTIONS)
+@njit(**HELPER_OPTIONS)
 def _block_loss(S, n_rows, y, weights, start, delta, kind, G):
     """Loss of a block's rows and its dL/dscores; returns (loss, all scores finite)."""
     loss = 0.0
@@ -88,7 +91,7 @@ def _block_loss(S, n_rows, y, weights, start, delta, kind, G):
     return loss, finite
 
 
-@njit(**JIT_OPTIONS)
+@njit(**HELPER_OPTIONS)
 def _chunk(X, rows, WT, bias, y, weights, delta, kind, start, stop, dWT, db):
     """Rows [start, stop) of the batch: returns their loss; adds their dL/dW to ``dWT``.
 
@@ -137,12 +140,12 @@ def loss_grad_kernel(X, rows, WT, bias, y, weights, delta, kind, l2, l1, chunks)
         partial_loss[k], partial_finite[k] = _chunk(
             X, rows, WT, bias, y, weights, delta, kind, start, stop, partial_dWT[k], partial_db[k]
         )
-    # Sum the partials in chunk order (float64), each prange iteration owning a slice of D,
+    # Sum the partials in chunk order (float64), a slice of D at a time,
     # and add the penalty's gradient; the penalty is summed per slice, then in slice order.
     dWT = np.empty((C, D), dtype=X.dtype)
     n_slices = (D + SLICE - 1) // SLICE
     partial_penalty = np.zeros(n_slices)
-    for s in prange(n_slices):
+    for s in range(n_slices):
         lo = s * SLICE
         hi = min(D, lo + SLICE)
         acc = np.empty(hi - lo)
