@@ -137,13 +137,19 @@ def setup_numba() -> None:
     _numba_ready = True
 
 
-def _layer_is_threadsafe() -> bool:
-    import numba
+_threadsafe_layer: bool | None = None  # known once the first parallel kernel has run
 
-    try:
-        return numba.threading_layer() != "workqueue"
-    except ValueError:  # no parallel kernel has run yet: the layer is still unknown
-        return False
+
+def _layer_is_threadsafe() -> bool:
+    global _threadsafe_layer
+    if _threadsafe_layer is None:
+        import numba
+
+        try:
+            _threadsafe_layer = numba.threading_layer() != "workqueue"
+        except ValueError:  # no parallel kernel has run yet: the layer is still unknown
+            return False
+    return _threadsafe_layer
 
 
 def max_threads() -> int:
@@ -171,10 +177,12 @@ def numba_threads(n_threads: int | None) -> Iterator[None]:
     if lock is not None:
         lock.acquire()
     try:
-        numba.set_num_threads(n)
+        if n != previous:  # the common case (all cores, already set) costs no call
+            numba.set_num_threads(n)
         yield
     finally:
-        numba.set_num_threads(previous)
+        if n != previous:
+            numba.set_num_threads(previous)
         if lock is not None:
             lock.release()
 
