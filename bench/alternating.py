@@ -1,13 +1,15 @@
 """A loss alternating with a NumPy product, under the thread settings that decide its cost.
 
-Usage: ``python -m bench.alternating [ROUNDS]``. Each setting runs in a fresh process, since
-the variables are read when the libraries load: OpenBLAS's ``OPENBLAS_THREAD_TIMEOUT`` at
-``import numpy``, GNU OpenMP's ``GOMP_SPINCOUNT`` at Numba's first parallel launch (fastlin
-sets 1000 unless the user chose a spin count or a wait policy; a library that ships its own
-``libgomp.so.1``, such as torch, imported before fastlin's first kernel, has read them before
-fastlin could set them, and the process shares that copy). Prints, per setting and
-dtype, the medians of the loss alone, ``X @ V`` alone and the two in turn, and the turn's
-time over the sum of the parts (1.0: no cost for living next to NumPy).
+Usage: ``python -m bench.alternating [ROUNDS]``, or ``python -m bench.alternating threads``
+for where the cores go during the turns (Linux: each thread's CPU time, from ``/proc``).
+Each setting runs in a fresh process, since the variables are read when the libraries
+load: OpenBLAS's ``OPENBLAS_THREAD_TIMEOUT`` at ``import numpy``, GNU OpenMP's
+``GOMP_SPINCOUNT`` at Numba's first parallel launch (fastlin sets 1000 unless the user
+chose a spin count or a wait policy; a library that ships its own ``libgomp.so.1``, such as
+torch, imported before fastlin's first kernel, has read them before fastlin could set them,
+and the process shares that copy). Prints, per setting and dtype, the medians of the loss
+alone, ``X @ V`` alone and the two in turn, and the turn's time over the sum of the parts
+(1.0: no cost for living next to NumPy).
 """
 
 from __future__ import annotations
@@ -51,6 +53,39 @@ for dtype in ("float32", "float64"):
     print(f"{dtype} {alone:.3f} {product:.3f} {turn:.3f}")
 """
 
+THREADS_PROBE = """
+import os, threading, time
+import numpy as np
+import fastlin
+
+rng = np.random.default_rng(0)
+X = rng.standard_normal((500, 3073))
+W = 1e-3 * rng.standard_normal((3073, 10))
+y = rng.integers(0, 10, 500)
+V = rng.standard_normal((3073, 64))
+
+
+def cpu_ticks():
+    ticks = {}
+    for tid in os.listdir("/proc/self/task"):
+        with open(f"/proc/self/task/{tid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        ticks[int(tid)] = int(fields[11]) + int(fields[12])  # utime + stime
+    return ticks
+
+
+for _ in range(5):
+    fastlin.svm_loss(W, X, y, 2.5e4), X @ V
+before, start = cpu_ticks(), time.perf_counter()
+for _ in range(150):
+    fastlin.svm_loss(W, X, y, 2.5e4), X @ V
+wall, after = time.perf_counter() - start, cpu_ticks()
+hz = os.sysconf("SC_CLK_TCK")
+main = threading.get_native_id()
+cores = sorted(((after[t] - before.get(t, 0)) / hz / wall, t == main) for t in after)[::-1]
+print(f"{1e3 * wall / 150:.3f}", " ".join(f"{c:.2f}{'(main)' if m else ''}" for c, m in cores if c >= 0.01))
+"""
+
 # (setting, extra environment, probe flag)
 SETTINGS = (
     ("fastlin's default (GOMP_SPINCOUNT=1000)", {}, ""),
@@ -61,10 +96,32 @@ SETTINGS = (
 )
 
 
+def _clean_environment() -> dict:
+    names = ("GOMP_SPINCOUNT", "OMP_WAIT_POLICY", "OPENBLAS_THREAD_TIMEOUT")
+    return {k: v for k, v in os.environ.items() if k not in names}
+
+
+def threads() -> None:
+    """Each thread's share of a core during 150 float64 turns, with and without OpenBLAS's spin."""
+    print("| setting | one turn | cores used by each thread, busiest first |")
+    print("|---|---|---|")
+    for name, extra in (
+        ("fastlin's default", {}),
+        ("OPENBLAS_THREAD_TIMEOUT=4", {"OPENBLAS_THREAD_TIMEOUT": "4"}),
+    ):
+        out = subprocess.run(
+            [sys.executable, "-c", THREADS_PROBE],
+            env={**_clean_environment(), **extra},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        turn, *cores = out.stdout.split()
+        print(f"| {name} | {turn} ms | {', '.join(cores)} |")
+
+
 def main(rounds: int = 41) -> None:
-    base = {
-        k: v for k, v in os.environ.items() if k not in ("GOMP_SPINCOUNT", "OMP_WAIT_POLICY", "OPENBLAS_THREAD_TIMEOUT")
-    }
+    base = _clean_environment()
     print("| setting | dtype | fastlin alone | numpy alone | alternating | alternating / sum |")
     print("|---|---|---|---|---|---|")
     for name, extra, flag in SETTINGS:
@@ -86,4 +143,7 @@ def main(rounds: int = 41) -> None:
 
 
 if __name__ == "__main__":
-    main(*(int(a) for a in sys.argv[1:2]))
+    if sys.argv[1:2] == ["threads"]:
+        threads()
+    else:
+        main(*(int(a) for a in sys.argv[1:2]))
