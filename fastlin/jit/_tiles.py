@@ -106,8 +106,10 @@ def axpy_1x1(X, rows, i, dWT, c, G, r):
 
 # block_scores and block_grad walk their tiles alike; they stay two functions because a walker
 # that takes the tiles as arguments cannot be cached by Numba (function arguments are
-# "dynamic globals" to its cache), and a walker that picks the tiles on a flag cannot be
-# compiled for a read-only WT (one branch writes it).
+# "dynamic globals" to its cache), a walker that picks the tiles on a run-time flag cannot be
+# compiled for a read-only WT (one branch writes it), and one that picks them on a
+# compile-time flag (numba.literally) works but made the first `fastlin train` compile 1.5-2 s
+# longer (two runs each on a fresh cache), against its 15 s budget.
 @njit(**HELPER_OPTIONS)
 def block_scores(X, rows, start, n_rows, WT, S):
     """``S[:n_rows] = X[rows[start:start + n_rows]] @ WT.T``: 2x5 tiles, 2x1 leftovers, 1x1 rows."""
