@@ -27,23 +27,13 @@ def dot_2x5(X, rows, i, WT, c, S, r):
     w0, w1, w2, w3, w4 = WT[c], WT[c + 1], WT[c + 2], WT[c + 3], WT[c + 4]
     z = x0[0] - x0[0]  # a zero of X's dtype (inputs are finite)
     a00 = a01 = a02 = a03 = a04 = a10 = a11 = a12 = a13 = a14 = z
-    for d in range(X.shape[1]):
+    for d in range(X.shape[1]):  # a line per class: its weight times each of the two rows
         v0, v1 = x0[d], x1[d]
-        u = w0[d]
-        a00 += v0 * u
-        a10 += v1 * u
-        u = w1[d]
-        a01 += v0 * u
-        a11 += v1 * u
-        u = w2[d]
-        a02 += v0 * u
-        a12 += v1 * u
-        u = w3[d]
-        a03 += v0 * u
-        a13 += v1 * u
-        u = w4[d]
-        a04 += v0 * u
-        a14 += v1 * u
+        a00, a10 = a00 + v0 * w0[d], a10 + v1 * w0[d]
+        a01, a11 = a01 + v0 * w1[d], a11 + v1 * w1[d]
+        a02, a12 = a02 + v0 * w2[d], a12 + v1 * w2[d]
+        a03, a13 = a03 + v0 * w3[d], a13 + v1 * w3[d]
+        a04, a14 = a04 + v0 * w4[d], a14 + v1 * w4[d]
     S[r, c], S[r, c + 1], S[r, c + 2], S[r, c + 3], S[r, c + 4] = a00, a01, a02, a03, a04
     S[r + 1, c], S[r + 1, c + 1], S[r + 1, c + 2], S[r + 1, c + 3], S[r + 1, c + 4] = a10, a11, a12, a13, a14
 
@@ -104,42 +94,47 @@ def axpy_1x1(X, rows, i, dWT, c, G, r):
         o[d] += x[d] * g
 
 
-# block_scores and block_grad walk their tiles alike; they stay two functions because a walker
-# that takes the tiles as arguments cannot be cached by Numba (function arguments are
-# "dynamic globals" to its cache), a walker that picks the tiles on a run-time flag cannot be
-# compiled for a read-only WT (one branch writes it), and one that picks them on a
-# compile-time flag (numba.literally) works but made the first `fastlin train` compile 1.5-2 s
-# longer (two runs each on a fresh cache), against its 15 s budget.
-@njit(**HELPER_OPTIONS)
-def block_scores(X, rows, start, n_rows, WT, S):
-    """``S[:n_rows] = X[rows[start:start + n_rows]] @ WT.T``: 2x5 tiles, 2x1 leftovers, 1x1 rows."""
-    C = WT.shape[0]
-    c5 = C - C % 5
-    r2 = n_rows - n_rows % 2
-    for r in range(0, r2, 2):
-        for c in range(0, c5, 5):
-            dot_2x5(X, rows, start + r, WT, c, S, r)
-        for c in range(c5, C):
-            dot_2x1(X, rows, start + r, WT, c, S, r)
-    for r in range(r2, n_rows):
-        for c in range(C):
-            dot_1x1(X, rows, start + r, WT, c, S, r)
+def _walker(grad: bool):
+    """The walker of one product over a block of rows, tile by tile.
+
+    Whole tiles first, then 1-wide tiles for the leftover classes, then 1x1 tiles for the
+    leftover rows. ``grad`` (the gradient's axpy tiles, or the scores' dot tiles) is a
+    constant of the returned function, a closure variable: Numba compiles only the branches
+    it takes, so the score walker, which never writes ``M``, compiles for a read-only
+    ``WT``; and its cache keeps each walker under its own key (closure variables are part
+    of the key). Tiles passed as arguments instead would make everything above uncachable.
+    """
+    tile_rows, tile_classes = (4, 4) if grad else (2, 5)
+
+    def walk(X, rows, start, n_rows, M, T):
+        C = M.shape[0]
+        c_main = C - C % tile_classes
+        r_main = n_rows - n_rows % tile_rows
+        for r in range(0, r_main, tile_rows):
+            for c in range(0, c_main, tile_classes):
+                if grad:
+                    axpy_4x4(X, rows, start + r, M, c, T, r)
+                else:
+                    dot_2x5(X, rows, start + r, M, c, T, r)
+            for c in range(c_main, C):
+                if grad:
+                    axpy_4x1(X, rows, start + r, M, c, T, r)
+                else:
+                    dot_2x1(X, rows, start + r, M, c, T, r)
+        for r in range(r_main, n_rows):
+            for c in range(C):
+                if grad:
+                    axpy_1x1(X, rows, start + r, M, c, T, r)
+                else:
+                    dot_1x1(X, rows, start + r, M, c, T, r)
+
+    return njit(**HELPER_OPTIONS)(walk)
 
 
-@njit(**HELPER_OPTIONS)
-def block_grad(X, rows, start, n_rows, G, dWT):
-    """``dWT += G[:n_rows].T @ X[rows[start:start + n_rows]]``: 4x4 tiles, 4x1 leftovers, 1x1 rows."""
-    C = dWT.shape[0]
-    c4 = C - C % 4
-    r4 = n_rows - n_rows % 4
-    for r in range(0, r4, 4):
-        for c in range(0, c4, 4):
-            axpy_4x4(X, rows, start + r, dWT, c, G, r)
-        for c in range(c4, C):
-            axpy_4x1(X, rows, start + r, dWT, c, G, r)
-    for r in range(r4, n_rows):
-        for c in range(C):
-            axpy_1x1(X, rows, start + r, dWT, c, G, r)
+#: ``block_scores(X, rows, start, n_rows, WT, S)``: ``S[:n_rows] = X[rows[start:start + n_rows]] @ WT.T``
+block_scores = _walker(grad=False)
+#: ``block_grad(X, rows, start, n_rows, dWT, G)``: ``dWT += G[:n_rows].T @ X[rows[start:start + n_rows]]``
+block_grad = _walker(grad=True)
 
 
 @njit(**HELPER_OPTIONS)

@@ -118,7 +118,7 @@ def _chunk(X, rows, WT, bias, y, weights, delta, kind, start, stop, dWT, db):
         for r in range(n_rows):
             for c in range(C):
                 db[c] += G[r, c]
-        block_grad(X, rows, b, n_rows, G, dWT)
+        block_grad(X, rows, b, n_rows, dWT, G)
     return loss, finite
 
 
