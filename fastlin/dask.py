@@ -38,9 +38,8 @@ def task_threads() -> int:
     The cores this process may use over the number of tasks it runs at once (a
     ``distributed`` worker's ``nthreads``; one per core for Dask's threaded scheduler), and
     at most ``OMP_NUM_THREADS`` when that is set: Dask's nanny sets it to 1 in the worker
-    processes it starts, because several worker processes share a machine's cores (measured:
-    2 workers x 2 kernel threads on 2 cores made the features 19% slower than in-process; 1
-    thread per task, 12% slower).
+    processes it starts, because several worker processes share a machine's cores (measured
+    on 2 cores: 2 workers x 2 kernel threads were slower than 2 workers x 1 thread).
     """
     try:
         cores = len(os.sched_getaffinity(0))
