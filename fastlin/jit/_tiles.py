@@ -98,11 +98,13 @@ def _walker(grad: bool):
     """The walker of one product over a block of rows, tile by tile.
 
     Whole tiles first, then 1-wide tiles for the leftover classes, then 1x1 tiles for the
-    leftover rows. ``grad`` (the gradient's axpy tiles, or the scores' dot tiles) is a
-    constant of the returned function, a closure variable: Numba compiles only the branches
-    it takes, so the score walker, which never writes ``M``, compiles for a read-only
-    ``WT``; and its cache keeps each walker under its own key (closure variables are part
-    of the key). Tiles passed as arguments instead would make everything above uncachable.
+    leftover rows. ``M`` is the (C, D) matrix (``WT``, read; or ``dWT``, added to) and ``T``
+    the block's (rows, C) one (``S``, written; or ``G``, read). ``grad`` (the gradient's
+    axpy tiles, or the scores' dot tiles) is a constant of the returned function, a closure
+    variable: Numba compiles only the branches it takes, so the score walker, which never
+    writes ``M``, compiles for a read-only ``WT``; and its cache keeps each walker under its
+    own key (closure variables are part of the key). Tiles passed as arguments instead would
+    make everything above uncachable.
     """
     tile_rows, tile_classes = (4, 4) if grad else (2, 5)
 
