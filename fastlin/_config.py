@@ -105,12 +105,11 @@ def _note_fork() -> None:
 
 
 # How long GNU OpenMP's idle threads spin before they sleep. Its default (300,000 spins, about
-# a millisecond here) keeps Numba's worker spinning through the user's next NumPy product, where
-# it takes a core from OpenBLAS's threads: a loss alternating with ``X @ V`` (500x3073) took
-# 1.4-1.9x the sum of the two alone. 1,000 spins keep a worker awake across the short Python gap
-# between two kernel launches (SGD steps kept their speed) and asleep during a BLAS call
-# (alternating: 1.24-1.38x); 0 (sleep at once, like OMP_WAIT_POLICY=PASSIVE) gave 1.19-1.29x but
-# slowed SGD by 20%. Measured on a 2-core AMD EPYC, three runs of each setting.
+# a millisecond) keeps Numba's worker spinning through the user's next NumPy product, where it
+# takes a core from OpenBLAS's threads. 1,000 spins keep a worker awake across the short Python
+# gap between two kernel launches (SGD steps keep their speed) and asleep during a BLAS call;
+# 0 (sleep at once, like OMP_WAIT_POLICY=PASSIVE) alternates no better and slows SGD. The
+# figures are in the README ("Living next to NumPy"; `python -m bench.alternating`).
 GOMP_SPINCOUNT = "1000"
 
 
