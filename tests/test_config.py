@@ -43,6 +43,18 @@ def test_every_kernel_uses_the_shared_options():
         assert not fm or ("nnan" not in fm and "ninf" not in fm), name
 
 
+def test_every_kernel_has_its_own_cache_files():
+    # Numba updates a function's cache index unlocked: two kernels sharing an index file (two
+    # closures of one factory keep one name unless renamed) could, when two processes compile
+    # at once, record one kernel's machine code under the other's key.
+    index_files = {}
+    for name, kernel in jit_kernels():
+        cache_file = kernel._cache._cache_file
+        path = (kernel._cache._cache_path, cache_file._index_name)
+        assert path not in index_files, f"{name} and {index_files[path]} share the cache index {path[1]}"
+        index_files[path] = name
+
+
 def test_import_compiles_nothing_and_skips_numba():
     code = (
         "import sys, time; t = time.perf_counter(); import fastlin; dt = time.perf_counter() - t; "

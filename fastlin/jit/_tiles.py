@@ -102,8 +102,7 @@ def _walker(grad: bool):
     the block's (rows, C) one (``S``, written; or ``G``, read). ``grad`` (the gradient's
     axpy tiles, or the scores' dot tiles) is a constant of the returned function, a closure
     variable: Numba compiles only the branches it takes, so the score walker, which never
-    writes ``M``, compiles for a read-only ``WT``; and its cache keeps each walker under its
-    own key (closure variables are part of the key). Tiles passed as arguments instead would
+    writes ``M``, compiles for a read-only ``WT``. Tiles passed as arguments instead would
     make everything above uncachable.
     """
     tile_rows, tile_classes = (4, 4) if grad else (2, 5)
@@ -130,6 +129,10 @@ def _walker(grad: bool):
                 else:
                     dot_1x1(X, rows, start + r, M, c, T, r)
 
+    # Its own name, so that each walker has its own cache files: Numba keeps one index file
+    # per function name and updates it unlocked, so two walkers sharing one could, when two
+    # processes compile at once, record one walker's machine code under the other's key.
+    walk.__name__ = walk.__qualname__ = "block_grad" if grad else "block_scores"
     return njit(**HELPER_OPTIONS)(walk)
 
 
