@@ -110,18 +110,22 @@ def _picture(images: np.ndarray, params: tuple, impl: str) -> np.ndarray:
 
 def hog_batch(
     images: ArrayLike,
+    *,
     orientations: int = 9,
     pixels_per_cell: tuple[int, int] = (8, 8),
     cells_per_block: tuple[int, int] = (3, 3),
     block_norm: str = "L2-Hys",
     transform_sqrt: bool = False,
     feature_vector: bool = True,
-    *,
     channel_axis: int | None = None,
     impl: str = "jit",
     n_threads: int | None = None,
 ) -> np.ndarray:
     """:func:`hog` of every image of a batch, in one parallel kernel call.
+
+    Every option is keyword-only: :func:`hog`'s sixth positional parameter is
+    ``visualize``, which a batch does not have, so the same positional call would otherwise
+    mean ``transform_sqrt`` here.
 
     Parameters
     ----------

@@ -229,6 +229,16 @@ def test_hog_batch_bad_input():
         fastlin.hog_batch(np.zeros((2, 32, 32)), cells_per_block=(2, 2), n_threads=0)
 
 
+def test_hog_batch_options_are_keyword_only():
+    # hog's sixth positional parameter is `visualize`; in a batch it would land on `transform_sqrt`
+    images = np.random.default_rng(0).random((2, 32, 32))
+    with pytest.raises(TypeError, match="positional"):
+        fastlin.hog_batch(images, 9, (8, 8), (2, 2), "L2-Hys", True)
+    per_image = np.stack([fastlin.hog(im, 9, (8, 8), (2, 2)) for im in images])
+    batch = fastlin.hog_batch(images, orientations=9, pixels_per_cell=(8, 8), cells_per_block=(2, 2))
+    np.testing.assert_array_equal(batch, per_image)
+
+
 BAD_HIST = [
     ({"im": np.zeros((8, 8))}, ValueError, "RGB with 3 channels"),
     ({"im": np.zeros((8, 8, 4))}, ValueError, "RGB with 3 channels"),
