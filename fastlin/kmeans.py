@@ -144,8 +144,8 @@ def kmeans(
             centers = _kmeans_plus_plus(X, k, rng, closer, _tiers.get("kmeans", "potentials", impl))
         else:
             centers = X[rng.choice(N, k, replace=False)].copy()
-        threshold = tol * _mean_column_variance(X) if tol > 0 else 0.0
         with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported below
+            threshold = tol * _mean_column_variance(X) if tol > 0 else 0.0
             centers, labels, inertia = _lloyd(X, centers, max_iter, threshold, _tiers.get("kmeans", "lloyd_step", impl))
     if not (np.isfinite(inertia) and np.isfinite(centers).all()):
         raise FloatingPointError("the squared distances between the rows of X overflowed; scale X down")

@@ -184,3 +184,12 @@ def test_bow_bad_input():
         bow.transform(np.zeros((3, 24, 24, 3), np.uint8))
     with pytest.raises(ValueError, match="contains NaN"):
         bow.transform(np.full((2, 24, 24), np.nan))
+
+
+@pytest.mark.parametrize("impl", IMPLS)
+@pytest.mark.parametrize("tol", [0.0, 1e-4])
+def test_kmeans_overflow_is_one_clear_error(impl, tol):
+    # finite points whose squared distances overflow float64: no RuntimeWarning first
+    X = np.random.default_rng(0).standard_normal((50, 3)) * 1e200
+    with pytest.raises(FloatingPointError, match="squared distances .* overflowed"):
+        fastlin.kmeans(X, 3, tol=tol, random_state=0, impl=impl)
