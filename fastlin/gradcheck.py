@@ -24,14 +24,34 @@ def _check_f_x(f: object, x: object) -> np.ndarray:
     return arr
 
 
+def _value(f: Callable, x: np.ndarray) -> float:
+    """``f(x)`` as a float; anything but one real number is a TypeError saying what came back."""
+    value = f(x)
+    if isinstance(value, tuple):
+        raise TypeError(
+            f"f must return one number, got a tuple of {len(value)}; a fastlin loss returns (loss, dW): "
+            "pass lambda w: svm_loss(w, X, y)[0]"
+        )
+    if np.ndim(value) != 0:
+        raise TypeError(f"f must return one number, got an array of shape {np.shape(value)}")
+    if not isinstance(value, (str, bytes)):  # float() would parse "0.5": a string is a slip, not a loss
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            pass
+    raise TypeError(f"f must return one real number, got {type(value).__name__} {value!r}")
+
+
 def _centred(f: Callable, x: np.ndarray, ix: tuple, h: float) -> float:
     """``(f(x + h e_ix) - f(x - h e_ix)) / 2h``; restores ``x[ix]``."""
     old = x[ix]
     x[ix] = old + h
-    plus = float(f(x))
-    x[ix] = old - h
-    minus = float(f(x))
-    x[ix] = old
+    try:
+        plus = _value(f, x)
+        x[ix] = old - h
+        minus = _value(f, x)
+    finally:
+        x[ix] = old
     if not (np.isfinite(plus) and np.isfinite(minus)):
         raise FloatingPointError(f"f returned a non-finite value ({plus}, {minus}) next to x{list(ix)}")
     return (plus - minus) / (2.0 * h)
@@ -58,6 +78,8 @@ def numerical_gradient(f: Callable[[np.ndarray], float], x: ArrayLike, h: float 
     ------
     FloatingPointError
         ``f`` returned NaN or inf next to ``x``.
+    TypeError
+        ``f`` returned something other than one real number (e.g. a loss's ``(loss, dW)``).
     """
     x = _check_f_x(f, x).copy()
     h = check_scalar("h", h, low=0.0, low_open=True)
@@ -87,6 +109,8 @@ def grad_check_sparse(
     ------
     FloatingPointError
         ``f`` returned NaN or inf next to a sampled entry.
+    TypeError
+        ``f`` returned something other than one real number.
     """
     x = _check_f_x(f, x).copy()
     analytic = check_real_array("analytic_grad", analytic_grad)

@@ -376,6 +376,27 @@ def test_numerical_gradient_and_rel_error_refuse_what_they_cannot_compute():
         fastlin.rel_error(np.ones(2), np.ones(2) + 1j)
 
 
+@pytest.mark.parametrize(
+    "f, match",
+    [
+        (lambda w: fastlin.svm_loss(w, np.ones((4, 3)), [0, 1, 0, 1]), r"tuple of 2.*\[0\]"),  # the usual slip
+        (lambda w: w.sum(axis=0), r"array of shape \(2,\)"),
+        (lambda w: [1.0], r"array of shape \(1,\)"),
+        (lambda w: 1j, "one real number, got complex"),
+        (lambda w: "0.5", "one real number, got str"),
+    ],
+)
+def test_gradient_checks_say_what_f_returned(f, match):
+    W = np.full((3, 2), 0.1)
+    with pytest.raises(TypeError, match=match):
+        fastlin.numerical_gradient(f, W)
+    with pytest.raises(TypeError, match=match):
+        fastlin.grad_check_sparse(f, W, np.zeros_like(W))
+    # f may return any real scalar: a Python float, a NumPy scalar, a 0-d array
+    for g in (lambda w: float(w.sum()), lambda w: np.float64(w.sum()), lambda w: np.asarray(w.sum())):
+        np.testing.assert_allclose(fastlin.numerical_gradient(g, W), np.ones_like(W), rtol=1e-6)
+
+
 # 17. the command line ------------------------------------------------------------------------
 
 
