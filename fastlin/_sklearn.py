@@ -4,6 +4,7 @@ fastlin's estimators follow scikit-learn's conventions; scikit-learn itself stay
 """
 
 import inspect
+import numbers
 
 import numpy as np
 
@@ -54,4 +55,42 @@ except ImportError:  # pragma: no cover - exercised only without scikit-learn
             return self.fit(X, y, **fit_params).transform(X)
 
 
-__all__ = ["BaseEstimator", "ClassifierMixin", "DataConversionWarning", "NotFittedError", "TransformerMixin"]
+def _same(a: object, b: object) -> bool:
+    """Equal values of one kind: 10 and 10.0 are the same, None and 0, or "4" and 4, are not."""
+    numeric = all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in (a, b))
+    return (numeric or type(a) is type(b)) and bool(a == b)
+
+
+class FittedParams:
+    """Parameters that ``transform`` reads together with what ``fit`` learned from them.
+
+    A patch size changed by ``set_params`` after ``fit`` would pair the new patches with a
+    codebook of the old size; ``fit`` records these parameters and ``transform`` refuses
+    any that changed, so the kernels' buffers are always sized by the fitted state.
+    """
+
+    #: the names of the parameters ``transform`` must find as ``fit`` left them
+    _fitted_params: tuple[str, ...] = ()
+
+    def _record_fitted_params(self) -> None:
+        self._fitted_values = {name: getattr(self, name) for name in self._fitted_params}
+
+    def _check_fitted_params(self) -> None:
+        # an estimator fitted by an older fastlin has no record: its arrays' shapes are still checked
+        for name, fitted in getattr(self, "_fitted_values", {}).items():
+            now = getattr(self, name)
+            if not _same(now, fitted):
+                raise ValueError(
+                    f"{name}={now!r}, but this {type(self).__name__} was fitted with {name}={fitted!r}: "
+                    f"set it back or fit again"
+                )
+
+
+__all__ = [
+    "BaseEstimator",
+    "ClassifierMixin",
+    "DataConversionWarning",
+    "FittedParams",
+    "NotFittedError",
+    "TransformerMixin",
+]

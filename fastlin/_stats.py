@@ -6,6 +6,8 @@ import numpy as np
 
 #: rows per step of the streaming statistics: their float64 temporaries stay this small
 ROWS = 4096
+#: a deviation below this may come from squares that underflowed: computed again, scaled
+TINY_STD = 1e-150
 
 
 def column_mean_var(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -30,3 +32,24 @@ def column_mean_var(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         m2 += m2b + delta * delta * (n * nb / total)
         n = total
     return mean, m2 / n
+
+
+def column_mean_std(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and (population) standard deviation of X's columns, float64, finite for any finite X.
+
+    :func:`column_mean_var` in one pass; the columns whose sums or squares left float64's
+    range (values near 1e308, or so small that the variance underflows) are computed again
+    scaled by a power of two, which is exact, so their mean and deviation come out right.
+    """
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+        mean, var = column_mean_var(X)
+    std = np.sqrt(var)
+    redo = np.flatnonzero(~np.isfinite(mean) | ~np.isfinite(std) | (std < TINY_STD))
+    if redo.size:
+        cols = X[:, redo].astype(np.float64)
+        top = np.abs(cols).max(axis=0)
+        factor = np.ldexp(1.0, -np.frexp(top)[1])  # |cols * factor| < 1: no overflow, no underflow
+        m, v = column_mean_var(cols * factor)
+        mean[redo] = m / factor
+        std[redo] = np.sqrt(v) / factor
+    return mean, std

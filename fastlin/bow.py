@@ -6,7 +6,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from fastlin import _tiers
-from fastlin._sklearn import BaseEstimator, NotFittedError, TransformerMixin
+from fastlin._sklearn import BaseEstimator, FittedParams, NotFittedError, TransformerMixin
 from fastlin._validation import (
     as_array,
     as_image_batch,
@@ -24,7 +24,7 @@ MAX_PIXEL = 1e150
 NORMALIZE = ("l1", "l2", None)
 
 
-class BagOfVisualWords(TransformerMixin, BaseEstimator):
+class BagOfVisualWords(FittedParams, TransformerMixin, BaseEstimator):
     """Describe images by the histogram of their patches' nearest visual words.
 
     ``fit`` cuts dense patches of ``patch_size`` at ``stride`` from every image (at most
@@ -63,6 +63,9 @@ class BagOfVisualWords(TransformerMixin, BaseEstimator):
     inertia_ : float
         k-means inertia of the fitted codebook.
     """
+
+    #: what the words were learned from: ``transform`` refuses them changed after ``fit``
+    _fitted_params = ("patch_size", "descriptor")
 
     def __init__(
         self,
@@ -156,6 +159,7 @@ class BagOfVisualWords(TransformerMixin, BaseEstimator):
             points, self.n_words, random_state=seed, impl=self.impl, n_threads=n_threads
         )
         self.image_shape_ = batch.shape[1:]
+        self._record_fitted_params()
         return self
 
     def transform(self, images: ArrayLike) -> np.ndarray:
@@ -163,6 +167,7 @@ class BagOfVisualWords(TransformerMixin, BaseEstimator):
         if not hasattr(self, "words_"):
             raise NotFittedError("this BagOfVisualWords is not fitted yet: call fit first")
         n_threads = self._check_params()
+        self._check_fitted_params()
         arr = as_array("images", images)
         H, W, C = self.image_shape_
         single = arr.shape == ((H, W) if C == 1 else (H, W, C))
@@ -173,6 +178,12 @@ class BagOfVisualWords(TransformerMixin, BaseEstimator):
                 f"{self.image_shape_}"
             )
         words = np.ascontiguousarray(self.words_, dtype=np.float32)
+        size = self.patch_size**2 * C if self.descriptor == "patch" else 36  # 9 orientations x 2x2 cells
+        if words.ndim != 2 or words.shape[0] < 1 or words.shape[1] != size:
+            raise ValueError(
+                f"words_ must have shape (n_words, {size}) for {self.descriptor!r} descriptors, got {words.shape}: "
+                "it was changed after fit; fit again"
+            )
         if self.descriptor == "patch":
             counts = _tiers.run(
                 "bow", "encode_patches", self.impl, n_threads, batch, self.patch_size, self.stride, words

@@ -35,17 +35,31 @@ class _OneLineParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-def _positive_float(text: str) -> float:
+def _finite_float(text: str) -> float:
     value = float(text)
+    if not np.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be a finite number, got {text}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = _finite_float(text)
     if not value > 0:
         raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
     return value
 
 
 def _non_negative_float(text: str) -> float:
-    value = float(text)
+    value = _finite_float(text)
     if not value >= 0:
         raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
+    return value
+
+
+def _power(text: str) -> float:
+    value = _finite_float(text)
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"must be in (0, 1], got {text}")
     return value
 
 
@@ -134,7 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--grid", type=_positive_int, default=3, help="pool over an N x N grid (default 3; the paper's quadrants: 2)"
     )
     coates.add_argument(
-        "--power", type=_positive_float, default=0.5, help="pooled features to this power (default 0.5; paper: 1)"
+        "--power", type=_power, default=0.5, help="pooled features to this power, in (0, 1] (default 0.5; paper: 1)"
     )
     train.add_argument("--quiet", action="store_true", help="no progress bars")
     train.add_argument(
@@ -346,18 +360,46 @@ def _model_settings(args: argparse.Namespace, coates: bool) -> dict:
     return {k: given[k] if given[k] is not None else preset[k] for k in preset}
 
 
+def _check_arguments(args: argparse.Namespace, coates: bool, image_shape: tuple | None) -> None:
+    """Options that cannot work together, or with the images, found before any work (exit 2)."""
+    if args.scheduler:
+        try:
+            import fastlin.dask  # noqa: F401
+        except ImportError:
+            raise _UsageError('--scheduler needs Dask: pip install "fastlin[dask]"') from None
+    if not coates:
+        return
+    if args.centroids > args.patches:
+        raise _UsageError(
+            f"--centroids {args.centroids} is more than --patches {args.patches}: k-means needs a patch per centroid"
+        )
+    if image_shape is None:
+        return
+    H, W = image_shape[:2]
+    p, s, g = args.patch_size, args.stride, args.grid
+    if p > min(H, W):
+        raise _UsageError(f"--patch-size {p} is larger than the {H}x{W} images")
+    R, Q = (H - p) // s + 1, (W - p) // s + 1
+    if g > min(R, Q):
+        raise _UsageError(
+            f"--grid {g} has more cells than the {R}x{Q} patch positions (--patch-size {p}, --stride {s})"
+        )
+
+
 def train(args: argparse.Namespace) -> int:
     """``fastlin train``: load, featurize, standardize, fit, and report accuracies and times."""
     from fastlin import LinearSVM, SoftmaxClassifier
     from fastlin.preprocessing import Standardizer
 
+    coates = "coates" in args.features.split("+")
+    _check_arguments(args, coates, image_shape=None)
     times = {}
     t = time.perf_counter()
     ((Xtr, ytr), (Xval, yval), (Xte, yte)), class_names = _load(*args.dataset, args.seed)
     times["load"] = time.perf_counter() - t
+    _check_arguments(args, coates, image_shape=Xtr.shape[1:])
     Ftr, Fval, Fte = _featurize([Xtr, Xval, Xte], args, times)
     t = time.perf_counter()
-    coates = "coates" in args.features.split("+")
     # eps 0.01: the paper's, for its features; in place: the k-means features are large
     scaler = Standardizer(eps=0.01 if coates else 0.0, copy=False).fit(Ftr)
     Ftr, Fval, Fte = (scaler.transform(f) for f in (Ftr, Fval, Fte))

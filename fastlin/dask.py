@@ -23,7 +23,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from fastlin._progress import Progress
-from fastlin._validation import check_int, check_penalty, check_scalar, check_weights
+from fastlin._validation import check_int, check_labels, check_penalty, check_scalar, check_weights
 
 try:
     import dask
@@ -176,7 +176,8 @@ def _chunk_sums(X, y, WT, kind, delta, n_total):
     from fastlin._tiers import run
 
     X = np.ascontiguousarray(X)
-    y = np.ascontiguousarray(y, dtype=np.intp)
+    # in the task, before the kernel: a label out of range would index outside WT's rows
+    y = check_labels(y, X.shape[0], WT.shape[0])
     bias = np.zeros(WT.shape[0], dtype=X.dtype)
     weights = np.full(len(y), 1.0 / n_total)
     args = (X, None, WT, bias, y, weights, delta, kind, 0.0, 0.0)
@@ -206,6 +207,8 @@ def _loss(kind, W, X, y, reg, delta, penalty, l1_ratio, split_every):
     y = y if isinstance(y, da.Array) else da.from_array(np.asarray(y), chunks=(X.chunks[0],))
     if y.ndim != 1 or y.shape[0] != X.shape[0]:
         raise ValueError(f"y must be 1-D with one label per row of X ({X.shape[0]}), got shape {y.shape}")
+    if y.dtype.kind not in "iu":
+        raise TypeError(f"y must hold integer class labels, got dtype {y.dtype}")
     if y.chunks[0] != X.chunks[0]:
         raise ValueError(f"the chunks of y {y.chunks[0]} must match the row chunks of X {X.chunks[0]}")
     WT = np.ascontiguousarray(W.T, dtype=X.dtype)

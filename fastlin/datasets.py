@@ -8,6 +8,7 @@ and NumPy arrays); anything else is refused with a ValueError naming the file.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import io
 import os
@@ -16,10 +17,13 @@ import shutil
 import tarfile
 import tempfile
 import urllib.request
+import zlib
 from importlib import resources
 from pathlib import Path, PurePosixPath
 
 import numpy as np
+
+from fastlin._validation import check_bool
 
 CIFAR10_FILES = [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]
 #: the official "python version" archive, its MD5 and the folder it holds
@@ -222,9 +226,18 @@ def _safe_extract(archive: Path, dest: Path) -> None:
     """Extract the regular files and folders of ``archive`` into ``dest``.
 
     Every member is checked before anything is written: one that would land outside
-    ``dest`` (an absolute path, ``..``) or that is a link or a device is refused.
+    ``dest`` (an absolute path, ``..``) or that is a link or a device is refused. An archive
+    that cannot be read to its end (truncated, not a tar file) is a ValueError naming it.
     """
-    dest = dest.resolve()
+    try:
+        _extract_checked(archive, dest.resolve())
+    except (tarfile.TarError, EOFError, zlib.error, gzip.BadGzipFile) as e:
+        raise ValueError(
+            f"{archive} cannot be extracted (truncated, or not a .tar.gz archive): {e}; delete it and fetch again"
+        ) from None
+
+
+def _extract_checked(archive: Path, dest: Path) -> None:
     with tarfile.open(archive, "r:*") as tar:
         members = tar.getmembers()
         for m in members:
@@ -266,11 +279,15 @@ def fetch_cifar10(
     Raises
     ------
     ValueError
-        A download whose MD5 differs (nothing is kept), or an archive with a member that
-        would land outside the cache folder or is a link.
+        A download whose MD5 differs (nothing is kept), an archive that cannot be read to
+        its end, or one with a member that would land outside the cache folder or is a link.
     OSError
         The download failed (no network, HTTP error).
     """
+    for name, value in (("url", url), ("md5", md5)):
+        if not isinstance(value, str):
+            raise TypeError(f"{name} must be a string, got {type(value).__name__}")
+    progress = check_bool("progress", progress)
     home = cache_folder(data_home)
     folder = home / CIFAR10_FOLDER
     if all((folder / name).is_file() for name in CIFAR10_FILES):

@@ -13,9 +13,10 @@ from numpy.typing import ArrayLike
 
 from fastlin import _tiers
 from fastlin._progress import Progress
-from fastlin._sklearn import BaseEstimator, NotFittedError, TransformerMixin
+from fastlin._sklearn import BaseEstimator, FittedParams, NotFittedError, TransformerMixin
 from fastlin._validation import (
     MAX_ITERS,
+    as_array,
     as_image_batch,
     check_bool,
     check_choice,
@@ -41,7 +42,7 @@ MAX_PIXEL = 1e15
 SAMPLE_BLOCK = 65536
 
 
-class KMeansFeatures(TransformerMixin, BaseEstimator):
+class KMeansFeatures(FittedParams, TransformerMixin, BaseEstimator):
     """Encode images by a k-means codebook of whitened patches, pooled over a grid.
 
     ``fit`` samples ``n_patches`` random patches of the training images, normalizes each
@@ -59,10 +60,11 @@ class KMeansFeatures(TransformerMixin, BaseEstimator):
         Side of the square patches, in pixels.
     stride : int, default 1
         Step between the encoded patches.
-    contrast_eps : float or None, default 10.0
+    contrast_eps : float > 0 or None, default 10.0
         Added to each patch's variance before dividing by its square root, in the images'
         units (10 for pixels in 0-255, the paper's value; about 1.5e-4 for pixels in 0-1).
-        None: no per-patch normalization.
+        None: no per-patch normalization. ``patch_size`` and ``contrast_eps`` are part of
+        the fitted state: ``transform`` refuses them changed after ``fit``.
     whiten : bool, default True
         ZCA-whiten the patches.
     zca_eps : float, default 0.1
@@ -73,11 +75,13 @@ class KMeansFeatures(TransformerMixin, BaseEstimator):
     pooling_grid : (int, int), default (2, 2)
         Cells over the grid of patch positions; ``(1, 1)`` is one global histogram.
     pooling : {"sum", "mean"}, default "sum"
-    power : float, default 1.0
+    power : float in (0, 1], default 1.0
         Each pooled feature is raised to this power; 0.5 (the square root) evens out the
         heavy-tailed sums and adds 1-3 points of accuracy on CIFAR-10 (not in the paper).
+        At most 1, so the pooled features stay within float32's range.
     n_patches : int, default 400000
-        Patches sampled to fit the whitening and the codebook.
+        Patches sampled to fit the whitening and the codebook (held in memory as float32:
+        at most 16 GiB of them).
     max_iter : int, default 10
         Lloyd iterations of the codebook.
     kmeans_init : {"gaussian", "random", "k-means++"}, default "gaussian"
@@ -104,6 +108,8 @@ class KMeansFeatures(TransformerMixin, BaseEstimator):
     inertia_ : float
         k-means inertia of the codebook on the sampled patches.
     """
+
+    _fitted_params = ("patch_size", "contrast_eps")
 
     def __init__(
         self,
@@ -148,13 +154,17 @@ class KMeansFeatures(TransformerMixin, BaseEstimator):
             n_centroids=check_int("n_centroids", self.n_centroids, low=1),
             p=check_int("patch_size", self.patch_size, low=1),
             stride=check_int("stride", self.stride, low=1),
-            eps=None if self.contrast_eps is None else check_scalar("contrast_eps", self.contrast_eps, low=0.0),
+            eps=(
+                None
+                if self.contrast_eps is None
+                else check_scalar("contrast_eps", self.contrast_eps, low=0.0, low_open=True)
+            ),
             whiten=check_bool("whiten", self.whiten),
             zca_eps=check_scalar("zca_eps", self.zca_eps, low=0.0, low_open=True),
             triangle=check_choice("encoding", self.encoding, ENCODINGS) == "triangle",
             grid=check_pair("pooling_grid", self.pooling_grid),
             mean=check_choice("pooling", self.pooling, POOLINGS) == "mean",
-            power=check_scalar("power", self.power, low=0.0, low_open=True),
+            power=check_scalar("power", self.power, low=0.0, low_open=True, high=1.0),
             n_patches=check_int("n_patches", self.n_patches, low=1),
             max_iter=check_int("max_iter", self.max_iter, low=1, high=MAX_ITERS),
             init=check_choice("kmeans_init", self.kmeans_init, KMEANS_INITS),
@@ -164,7 +174,7 @@ class KMeansFeatures(TransformerMixin, BaseEstimator):
         )
 
     def _images(self, images: ArrayLike, params: dict) -> np.ndarray:
-        arr = np.asarray(images) if not isinstance(images, np.ndarray) else images
+        arr = as_array("images", images)
         batch = as_image_batch("images", arr, batch=True, channel_axis=-1 if arr.ndim == 4 else None)
         p = params["p"]
         if p > batch.shape[1] or p > batch.shape[2]:
@@ -235,6 +245,7 @@ class KMeansFeatures(TransformerMixin, BaseEstimator):
         rng = check_random_state("random_state", self.random_state)
         if params["n_centroids"] > params["n_patches"]:
             raise ValueError(f"n_centroids={params['n_centroids']} is more than n_patches={params['n_patches']}")
+        check_result_size("n_patches", params["n_patches"] * params["p"] ** 2 * batch.shape[3], itemsize=4)
         patches = self._sample(batch, params, rng)
         self._fit_whitening(patches, params)
         patches -= self.shift_
@@ -257,7 +268,20 @@ class KMeansFeatures(TransformerMixin, BaseEstimator):
         if not (np.isfinite(self.centroids_).all() and np.isfinite(self.whiten_).all()):
             raise FloatingPointError("the patch statistics overflowed float32: scale the images down")
         self.image_shape_ = batch.shape[1:]
+        self._record_fitted_params()
         return self
+
+    def _check_fitted_arrays(self, D: int) -> None:
+        """The fitted arrays agree with the patch size: the kernel sizes its buffers from them."""
+        K = getattr(self.centroids_, "shape", (0,))[0]
+        expected = {"centroids_": (max(K, 1), D), "shift_": (D,), "whiten_": (D, D)}
+        for name, shape in expected.items():
+            arr = getattr(self, name)
+            if not isinstance(arr, np.ndarray) or arr.shape != shape or arr.dtype != np.float32:
+                raise ValueError(
+                    f"{name} must be a float32 array of shape {shape} for patches of {D} values, got "
+                    f"{getattr(arr, 'shape', type(arr).__name__)}: it was changed after fit; fit again"
+                )
 
     def transform(self, images: ArrayLike) -> np.ndarray:
         """Pooled codes of ``images``: (N, rows * cols * n_centroids) float32, cell by cell.
@@ -268,18 +292,21 @@ class KMeansFeatures(TransformerMixin, BaseEstimator):
         if not hasattr(self, "centroids_"):
             raise NotFittedError("this KMeansFeatures is not fitted yet: call fit first")
         params = self._check_params()
+        self._check_fitted_params()
         batch = self._images(images, params)
         if batch.shape[1:] != self.image_shape_:
             raise ValueError(
                 f"images have shape {batch.shape[1:]} (H, W, C); this KMeansFeatures was fitted on {self.image_shape_}"
             )
+        self._check_fitted_arrays(params["p"] ** 2 * batch.shape[3])
         N = batch.shape[0]
         rows, cols = params["grid"]
         K = self.centroids_.shape[0]
         check_result_size("the features", N * rows * cols * K, itemsize=4)
         out = np.empty((N, rows * cols * K), dtype=np.float32)
         progress = Progress(N, params["verbose"], what="encode")
-        args = (params["p"], params["stride"], params["eps"], self.shift_, self.whiten_, self.centroids_)
+        fitted = (np.ascontiguousarray(a) for a in (self.shift_, self.whiten_, self.centroids_))
+        args = (params["p"], params["stride"], params["eps"], *fitted)
         for a in range(0, N, TRANSFORM_BATCH):
             b = min(N, a + TRANSFORM_BATCH)
             codes = _tiers.run(

@@ -27,11 +27,16 @@ from fastlin._validation import (
 MAX_P = 31
 #: the most sample points of a ``default``/``ror`` histogram (2**P bins per cell)
 MAX_HISTOGRAM_P = 16
+#: the largest radius: the kernels pad each image by R on every side (a (H + 2R)^2 buffer per
+#: chunk of work), and a circle wider than this samples nothing any use could need
+MAX_R = 1000
+#: the largest |pixel| for ``method="var"``: the sum of P <= 31 squared samples stays finite
+MAX_VAR_PIXEL = 1e150
 
 
 def _lbp_params(P, R, method) -> tuple[int, float, int]:
     P = check_int("P", P, low=1, high=MAX_P)
-    R = check_scalar("R", R, low=0.0, high=1e6)
+    R = check_scalar("R", R, low=0.0, high=MAX_R)
     if not isinstance(method, str):
         raise TypeError(f"method must be one of {LBP_METHODS}, got {method!r}")
     return P, R, LBP_METHODS.index(check_choice("method", method.lower(), LBP_METHODS))
@@ -54,6 +59,16 @@ def _gray_batch(name: str, images: ArrayLike, batch: bool) -> np.ndarray:
     return np.ascontiguousarray(arr, dtype=np.uint8 if arr.dtype == np.uint8 else np.float64)
 
 
+def _check_var_pixels(name: str, batch: np.ndarray, code: int) -> None:
+    """``var`` squares the samples: pixels whose squares would overflow are refused."""
+    if LBP_METHODS[code] == "var" and batch.dtype != np.uint8 and batch.size:
+        if float(np.abs(batch).max()) > MAX_VAR_PIXEL:
+            raise ValueError(
+                f"{name} has pixels beyond +-{MAX_VAR_PIXEL:g}: method='var' squares them, which would overflow; "
+                "scale the image down"
+            )
+
+
 def local_binary_pattern(image: ArrayLike, P: int, R: float, method: str = "default") -> np.ndarray:
     """Local binary pattern codes of a grayscale image, a drop-in for scikit-image's.
 
@@ -69,13 +84,14 @@ def local_binary_pattern(image: ArrayLike, P: int, R: float, method: str = "defa
     P : int
         Sample points on the circle, 1 to 31.
     R : float
-        Radius of the circle, >= 0.
+        Radius of the circle, 0 to 1000.
     method : {"default", "ror", "uniform", "nri_uniform", "var"}
         ``default``: the P bits as a number; ``ror``: its smallest rotation; ``uniform``:
         the number of ones of patterns with at most two bit changes, ``P + 1`` for the
         others (rotation invariant); ``nri_uniform``: uniform patterns numbered by ones and
         rotation (``P (P - 1) + 3`` codes); ``var``: the variance of the samples (NaN where
-        it is 0, as in scikit-image).
+        it is 0, as in scikit-image; pixels beyond +-1e150 are refused: their squares
+        would overflow).
 
     Returns
     -------
@@ -83,6 +99,7 @@ def local_binary_pattern(image: ArrayLike, P: int, R: float, method: str = "defa
     """
     params = _lbp_params(P, R, method)
     images = _gray_batch("image", image, batch=False)
+    _check_var_pixels("image", images, params[2])
     return _tiers.run("lbp", "lbp_codes", "jit", None, images, *params)[0]
 
 
@@ -104,6 +121,7 @@ def lbp_batch(
     params = _lbp_params(P, R, method)
     impl, n_threads = check_tier(impl, n_threads)
     batch = _gray_batch("images", images, batch=True)
+    _check_var_pixels("images", batch, params[2])
     return _tiers.run("lbp", "lbp_codes", impl, n_threads, batch, *params)
 
 

@@ -6,7 +6,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from fastlin._sklearn import BaseEstimator, NotFittedError, TransformerMixin
-from fastlin._stats import column_mean_var
+from fastlin._stats import column_mean_std
 from fastlin._validation import as_features, check_bool, check_scalar
 
 #: rows per step of ``transform``
@@ -16,10 +16,12 @@ ROWS = 4096
 class Standardizer(TransformerMixin, BaseEstimator):
     """Subtract each feature's mean and divide by ``sqrt(var + eps)``.
 
-    The statistics are computed in float64 in one streaming pass (:func:`column_mean_var`);
+    The statistics are computed in float64 in one streaming pass (:func:`column_mean_std`);
     ``transform`` keeps float32 features float32. ``eps`` keeps constant features finite
     (Coates, Lee & Ng use 0.01 on their k-means features); ``eps=0`` with a constant
-    feature divides by 1 instead, as scikit-learn's ``StandardScaler`` does.
+    feature divides by 1 instead, as scikit-learn's ``StandardScaler`` does. Any finite X
+    gives finite statistics and a finite transform of itself, up to the ends of the float
+    range; new data whose standardized values leave X's dtype raise ``FloatingPointError``.
 
     Parameters
     ----------
@@ -45,8 +47,8 @@ class Standardizer(TransformerMixin, BaseEstimator):
         """Learn the mean and scale of each column of X (N, D)."""
         eps = check_scalar("eps", self.eps, low=0.0)
         X = as_features(X)
-        mean, var = column_mean_var(X)
-        scale = np.sqrt(var + eps)
+        mean, std = column_mean_std(X)
+        scale = np.hypot(std, np.sqrt(eps))  # sqrt(var + eps) without squaring a deviation near 1e308
         self.mean_ = mean
         self.scale_ = np.where(scale > 0, scale, 1.0)
         self.n_features_in_ = X.shape[1]
@@ -65,8 +67,37 @@ class Standardizer(TransformerMixin, BaseEstimator):
             )
         in_place = not copy and X is given and X.flags.writeable
         out = X if in_place else np.empty_like(X)
-        mean = self.mean_.astype(X.dtype)
-        inv = (1.0 / self.scale_).astype(X.dtype)
+        # in X's dtype while that is exact enough: deviations below float32's smallest normal
+        # number would lose bits there (and 1 / scale could overflow)
+        limits = np.finfo(X.dtype)
+        fast = bool((self.scale_ >= limits.tiny).all() and (np.abs(self.mean_) <= limits.max).all())
+        if fast:
+            mean = self.mean_.astype(X.dtype)
+            inv = (1.0 / self.scale_).astype(X.dtype)
         for a in range(0, X.shape[0], ROWS):
-            np.multiply(X[a : a + ROWS] - mean, inv, out=out[a : a + ROWS])
+            block = slice(a, a + ROWS)
+            if fast:
+                try:
+                    with np.errstate(over="raise", invalid="raise"):
+                        np.multiply(X[block] - mean, inv, out=out[block])
+                    continue
+                except FloatingPointError:
+                    pass  # values near the end of the range: this block in float64
+            with np.errstate(over="ignore", invalid="ignore"):
+                out[block] = _standardized(X[block], self.mean_, self.scale_)
+            if not np.isfinite(out[block]).all():
+                raise FloatingPointError(
+                    f"X standardized leaves {X.dtype}'s range (rows {a} to {a + len(out[block]) - 1}): its values "
+                    "lie far outside those Standardizer was fitted on"
+                )
         return out
+
+
+def _standardized(x: np.ndarray, mean: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """``(x - mean) / scale`` in float64, halved first where ``x - mean`` would overflow."""
+    x = x.astype(np.float64)
+    out = (x - mean) / scale
+    bad = ~np.isfinite(out)
+    if bad.any():
+        out = np.where(bad, (x * 0.5 - mean * 0.5) / scale * 2.0, out)
+    return out

@@ -282,3 +282,122 @@ def test_local_binary_patterns(data):
     if out is not None:
         assert out.ndim == 2 and out.shape[0] == shape[0]
         assert_finite(out)
+
+
+@FUZZ
+@given(data=st.data())
+def test_local_binary_pattern_extremes(data):
+    shape = data.draw(st.tuples(st.integers(1, 2), st.integers(1, 9), st.integers(1, 9)), label="shape")
+    kwargs = dict(
+        images=data.draw(arrays(shape, fills=["pixels", "huge", "negative", "zero"]), label="images"),
+        P=data.draw(st.sampled_from([1, 2, 8, 16, 24, 31]), label="P"),
+        R=data.draw(st.sampled_from([0.0, 1e-9, 0.99999, 13.5, 999.5, 1000.0, 1000.5, 1e6]), label="R"),
+        method=data.draw(st.sampled_from(["default", "ror", "uniform", "nri_uniform", "var"]), label="method"),
+        impl=data.draw(st.sampled_from(["jit", "vectorized", "naive"]), label="impl"),
+    )
+    out = call(fastlin.lbp_batch, mutate(data, kwargs, list(kwargs) + ["n_threads"]))
+    if out is not None:
+        assert out.shape == shape and out.dtype == np.float64
+        assert not np.isinf(out).any()  # var is NaN where the samples are all equal, never inf
+        if kwargs["method"] != "var":
+            assert_finite(out)
+
+
+def _fitted(cls, images, params):
+    return cls(**params).fit(images)
+
+
+ENCODERS = {
+    "kmeans_features": (
+        fastlin.KMeansFeatures,
+        dict(n_centroids=3, patch_size=3, n_patches=200, max_iter=2, random_state=0),
+        dict(
+            patch_size=st.integers(1, 12),
+            stride=st.integers(1, 4),
+            contrast_eps=st.sampled_from([None, 1e-30, 10.0, 0.0]),
+            pooling_grid=st.sampled_from([(1, 1), (2, 3), (9, 9)]),
+            power=st.sampled_from([0.5, 1.0, 2.0]),
+            encoding=st.sampled_from(["triangle", "hard"]),
+        ),
+    ),
+    "bow": (
+        fastlin.BagOfVisualWords,
+        dict(n_words=3, patch_size=4, stride=2, random_state=0),
+        dict(
+            patch_size=st.integers(1, 12),
+            stride=st.integers(1, 4),
+            descriptor=st.sampled_from(["patch", "hog"]),
+            normalize=st.sampled_from(["l1", "l2", None]),
+        ),
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ENCODERS))
+@FUZZ
+@given(data=st.data())
+def test_fitted_encoders_with_parameters_changed_after_fit(name, data):
+    cls, params, changes = ENCODERS[name]
+    size = data.draw(st.integers(6, 10), label="size")
+    color = data.draw(st.booleans(), label="color")
+    images = np.random.default_rng(size).integers(0, 256, (4, size, size) + ((3,) if color else ())).astype(np.uint8)
+    encoder = _fitted(cls, images, params)
+    which = data.draw(st.sampled_from(sorted(changes)), label="which")
+    encoder.set_params(**{which: data.draw(changes[which], label=which)})
+    kwargs = mutate(data, dict(images=images), ["images"])
+    out = call(encoder.transform, kwargs)
+    if out is not None:
+        assert out.ndim == 2 and out.shape[0] == 4 and out.dtype in (np.float32, np.float64)
+        assert_finite(out)
+
+
+@FUZZ
+@given(data=st.data())
+def test_standardizer(data):
+    N, D = data.draw(st.tuples(st.integers(1, 8), st.integers(1, 4)), label="shape")
+    fill = ["normal", "zero", "huge", "nan", "inf", "negative"]
+    X = data.draw(arrays((N, D), dtypes=["float32", "float64", "int64", "uint8"], fills=fill), label="X")
+    extremes = st.sampled_from([3e38, -3e38, 1e-40, 1e308, -1e308, 1e-300])
+    if data.draw(st.booleans(), label="extreme column") and X.dtype.kind == "f":
+        X = X.copy()
+        X.flags.writeable = True
+        with np.errstate(over="ignore"):
+            X[:, 0] = np.asarray([data.draw(extremes, label="x") for _ in range(N)]).astype(X.dtype)
+    params = mutate(data, dict(eps=data.draw(st.sampled_from([0.0, 1e-300, 0.01]), label="eps")), ["eps", "copy"])
+
+    def fit_transform(X):
+        from fastlin.preprocessing import Standardizer
+
+        return Standardizer(**params).fit(X).transform(X)
+
+    out = call(fit_transform, mutate(data, dict(X=X), ["X"]))
+    if out is not None:
+        assert out.shape == (N, D)
+        assert_finite(out)
+
+
+@pytest.mark.parametrize("kind", ["svm", "softmax"])
+@settings(FUZZ, max_examples=30)
+@given(data=st.data())
+def test_dask_losses(kind, data):
+    fdask = pytest.importorskip("fastlin.dask")
+    da = pytest.importorskip("dask.array")
+    N, D, C = data.draw(st.tuples(st.integers(1, 8), st.integers(1, 4), st.integers(1, 4)), label="shape")
+    X = data.draw(arrays((N, D), dtypes=["float32", "float64"], fills=["normal", "zero", "huge", "nan"]), label="X")
+    y = np.random.default_rng(N).integers(0, C, N)
+    if data.draw(st.booleans(), label="bad label"):
+        y[data.draw(st.integers(0, N - 1), label="at")] = data.draw(
+            st.sampled_from([-1, C, 1000, 10**9, -(2**62)]), label="label"
+        )
+    kwargs = dict(
+        W=np.zeros((D, C)),
+        X=da.from_array(X, chunks=(data.draw(st.integers(1, N), label="chunk"), D)),
+        y=y,
+        reg=data.draw(st.sampled_from([0.0, 0.5]), label="reg"),
+    )
+    kwargs = mutate(data, kwargs, ["W", "y", "reg", "penalty", "split_every"])
+    out = call(getattr(fdask, f"{kind}_loss"), kwargs)
+    if out is not None:
+        loss, dW = out
+        assert np.isfinite(loss) and dW.shape == (D, C)
+        assert_finite(dW)
