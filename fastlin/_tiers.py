@@ -27,7 +27,7 @@ CONTRACTS: dict[str, tuple[str, ...]] = {
     "kmeans": ("lloyd_step", "closer", "potentials"),
     "bow": ("describe_patches", "encode_patches", "count_nearest_words"),
     "lbp": ("lbp_codes", "lbp_histograms"),
-    "encode": ("encode_pooled",),
+    "kmeans_features": ("encode_pooled",),
 }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from fastlin import _tiers
+from fastlin import _tiers, descriptors
 from fastlin._sklearn import BaseEstimator, FittedParams, NotFittedError, TransformerMixin
 from fastlin._validation import (
     as_array,
@@ -15,13 +15,16 @@ from fastlin._validation import (
     check_random_state,
     check_tier,
 )
-from fastlin.hog import hog_batch
 from fastlin.kmeans import kmeans
 
-DESCRIPTORS = ("patch", "hog")
 #: the largest |pixel| whose patch's sum of squares stays finite in float64
 MAX_PIXEL = 1e150
 NORMALIZE = ("l1", "l2", None)
+
+
+def local_descriptors() -> tuple[str, ...]:
+    """The descriptors a bag of words can encode: ``"patch"`` and the table's local ones."""
+    return ("patch", *(d.name for d in descriptors.DESCRIPTORS.values() if d.patch is not None))
 
 
 class BagOfVisualWords(FittedParams, TransformerMixin, BaseEstimator):
@@ -40,10 +43,12 @@ class BagOfVisualWords(FittedParams, TransformerMixin, BaseEstimator):
         Side of the square patches, in pixels.
     stride : int, default 4
         Step between patches.
-    descriptor : {"patch", "hog"}, default "patch"
+    descriptor : str, default "patch"
         ``"patch"``: the patch's pixels, mean-removed and L2-normalized (a flat patch gives
-        zeros). ``"hog"``: :func:`fastlin.hog` of the patch with cells of half its side and
-        one block of 2x2 cells (36 values).
+        zeros), computed and encoded in one fused kernel. Or any local descriptor of
+        :data:`fastlin.descriptors.DESCRIPTORS` (those with a ``patch`` function), e.g.
+        ``"hog"``: :func:`fastlin.hog` of the patch with cells of half its side and one
+        block of 2x2 cells (36 values).
     normalize : {"l1", "l2", None}, default "l1"
         Normalization of each histogram (``"l1"``: fractions of the patches).
     max_patches : int, optional
@@ -91,9 +96,9 @@ class BagOfVisualWords(FittedParams, TransformerMixin, BaseEstimator):
 
     def _check_params(self):
         check_int("n_words", self.n_words, low=1)
-        check_int("patch_size", self.patch_size, low=2 if self.descriptor == "hog" else 1)
+        check_choice("descriptor", self.descriptor, local_descriptors())
+        check_int("patch_size", self.patch_size, low=1 if self.descriptor == "patch" else 2)
         check_int("stride", self.stride, low=1)
-        check_choice("descriptor", self.descriptor, DESCRIPTORS)
         check_choice("normalize", self.normalize, NORMALIZE)
         if self.max_patches is not None:
             check_int("max_patches", self.max_patches, low=1)
@@ -127,16 +132,15 @@ class BagOfVisualWords(FittedParams, TransformerMixin, BaseEstimator):
         cols = (positions % n_cols) * s
         patches = windows[np.arange(batch.shape[0])[:, None], rows, cols]  # N, m, C, p, p
         patches = np.moveaxis(patches, 2, -1).reshape(-1, p, p, batch.shape[3])
-        half = p // 2
-        desc = hog_batch(
-            patches,
-            pixels_per_cell=(half, half),
-            cells_per_block=(2, 2),
-            channel_axis=-1,
-            impl=self.impl,
-            n_threads=n_threads,
-        )
+        desc = descriptors.get(self.descriptor).patch(patches, impl=self.impl, n_threads=n_threads)
         return np.ascontiguousarray(desc.reshape(batch.shape[0], positions.shape[1], -1), dtype=np.float32)
+
+    def _descriptor_size(self, channels: int) -> int:
+        """Values per patch descriptor: what the words must have."""
+        if self.descriptor == "patch":
+            return self.patch_size**2 * channels
+        zeros = np.zeros((1, self.patch_size, self.patch_size, channels), dtype=np.float32)
+        return descriptors.get(self.descriptor).patch(zeros, impl="vectorized", n_threads=None).shape[1]
 
     def fit(self, images: ArrayLike, y=None):
         """Learn the codebook from the patches of ``images`` (N, H, W) or (N, H, W, 3)."""
@@ -178,13 +182,13 @@ class BagOfVisualWords(FittedParams, TransformerMixin, BaseEstimator):
                 f"{self.image_shape_}"
             )
         words = np.ascontiguousarray(self.words_, dtype=np.float32)
-        size = self.patch_size**2 * C if self.descriptor == "patch" else 36  # 9 orientations x 2x2 cells
+        size = self._descriptor_size(C)
         if words.ndim != 2 or words.shape[0] < 1 or words.shape[1] != size:
             raise ValueError(
                 f"words_ must have shape (n_words, {size}) for {self.descriptor!r} descriptors, got {words.shape}: "
                 "it was changed after fit; fit again"
             )
-        if self.descriptor == "patch":
+        if self.descriptor == "patch":  # described and counted in one fused kernel
             counts = _tiers.run(
                 "bow", "encode_patches", self.impl, n_threads, batch, self.patch_size, self.stride, words
             )

@@ -11,19 +11,22 @@ from pathlib import Path
 
 import numpy as np
 
+from fastlin import descriptors
+from fastlin._tiers import TIERS
 from fastlin.optim import SCHEDULES
 
-#: the feature families; --features joins any of them with "+" (e.g. hog+color+lbp)
-FEATURES = ("raw", "hog", "color", "bow", "lbp", "coates")
-#: the model settings of every other run, unless told otherwise
-DEFAULT_MODEL = dict(model="softmax", loss=None, lr=None, reg=None, iters=1000, batch_size=200, schedule="step")
-#: the model settings --features coates trains with unless told otherwise: the L2-SVM of
-#: Coates, Lee & Ng on standardized features (chosen on CIFAR-10's validation split; README)
-COATES_MODEL = dict(
-    model="svm", loss="squared_hinge", lr=1e-4, reg=1e-3, iters=10000, batch_size=256, schedule="cosine"
+#: the model settings of a run whose features have no preset (fastlin.descriptors), unless told otherwise
+DEFAULT_MODEL = dict(
+    model="softmax",
+    loss=None,
+    lr=None,
+    reg=None,
+    iters=1000,
+    batch_size=200,
+    schedule="step",
+    standardize_eps=0.0,
+    progress=False,
 )
-#: skimage.color.rgb2gray's weights: LBP runs on gray pixels
-GRAY = np.array([0.2125, 0.7154, 0.0721])
 
 
 class _UsageError(Exception):
@@ -96,9 +99,11 @@ def _plot_path(text: str) -> str:
 
 def _features(text: str) -> str:
     kinds = text.split("+")
-    unknown = [k for k in kinds if k not in FEATURES]
+    unknown = [k for k in kinds if k not in descriptors.DESCRIPTORS]
     if unknown or len(set(kinds)) != len(kinds):
-        raise argparse.ArgumentTypeError(f"expected families from {FEATURES} joined by '+', got {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"expected descriptors from {tuple(descriptors.DESCRIPTORS)} joined by '+', got {text!r}"
+        )
     return text
 
 
@@ -123,7 +128,11 @@ def build_parser() -> argparse.ArgumentParser:
         "(a cifar-10-batches-py folder or the cifar-10-python.tar.gz archive)",
     )
     train.add_argument(
-        "--features", type=_features, default="raw", help="raw, hog, color, bow, lbp, coates, or a+b+..."
+        "--features",
+        type=_features,
+        default="raw",
+        help="the image descriptors, joined by '+' (e.g. hog+color+lbp): "
+        + "; ".join(f"{d.name}: {d.summary}" for d in descriptors.DESCRIPTORS.values()),
     )
     train.add_argument("--model", choices=("softmax", "svm"), help="default: softmax (svm for coates)")
     train.add_argument(
@@ -201,67 +210,69 @@ def _load(name: str, path: str | None, seed: int):
     return ((X_train[:n], y_train[:n]), (X_train[n:], y_train[n:]), (X_test, y_test)), CIFAR10_CLASSES
 
 
+def _descriptor_params(name: str, args: argparse.Namespace) -> dict:
+    """The command's options of descriptor ``name``, as parameters of its batch function or estimator."""
+    d = descriptors.get(name)
+    params = dict(random_state=args.seed) if d.fitted else {}
+    if name == "coates":
+        params.update(
+            n_centroids=args.centroids,
+            patch_size=args.patch_size,
+            stride=args.stride,
+            n_patches=args.patches,
+            max_iter=args.kmeans_iters,
+            pooling_grid=(args.grid, args.grid),
+            power=args.power,
+            verbose=not args.quiet,
+        )
+    return params
+
+
 def _featurize(splits, args: argparse.Namespace, times: dict) -> list[np.ndarray]:
     """Feature matrices (float32) of the image splits; the first split is the training set.
 
-    The time of each stage goes into ``times`` (the codebook and the encoding of the
-    k-means features apart, the other families together as "features").
+    The descriptors come from :data:`fastlin.descriptors.DESCRIPTORS`, in the order given.
+    The time of each stage goes into ``times``: the descriptors that need no fitting
+    together as "features" (on the Dask cluster with ``--scheduler``), the fitting of the
+    others as "codebook" and their transforms as "encode".
     """
-    import fastlin
-
-    features, seed = args.features, args.seed
+    images = splits[0]
     if args.scheduler:
         import fastlin.dask
 
-        def threads() -> int | None:  # on a worker: its share of the cores (fastlin.dask.task_threads)
-            return fastlin.dask.task_threads()
+        threads = fastlin.dask.task_threads  # on a worker: its share of the cores
     else:
-
-        def threads() -> int | None:
-            return args.threads
-
-    n_threads = args.threads
+        threads = args.threads
+    columns: list[list[np.ndarray]] = [[] for _ in splits]
+    plain = []
+    for name in args.features.split("+"):
+        d = descriptors.get(name)
+        if d.needs == "rgb" and images.ndim != 4:
+            raise _UsageError(f"--features {name} needs RGB images: use --dataset cifar10 or cifar10:PATH")
+        plain.append(d.featurizer(images.shape[1:], threads, **_descriptor_params(name, args)))
+    fitted = [f for f in plain if f.descriptor.fitted]
+    plain = [f for f in plain if not f.descriptor.fitted]
     t = time.perf_counter()
-    images = splits[0]
-    color = images.ndim == 4
-    kinds = features.split("+")
-    if "color" in kinds and not color:
-        raise _UsageError("--features color needs RGB images: use --dataset cifar10:PATH")
-    fns = []
-    if "raw" in kinds:
-        fns.append(lambda x: x.reshape(len(x), -1).astype(np.float32))
-    if "hog" in kinds:
-        small = images.shape[1] < 16  # 8x8 digits: 2x2 cells; 32x32 CIFAR: 8x8 cells
-        hog = dict(pixels_per_cell=(2, 2) if small else (8, 8), cells_per_block=(2, 2))
-        fns.append(lambda x: fastlin.hog_batch(x, channel_axis=-1 if color else None, n_threads=threads(), **hog))
-    if "color" in kinds:
-        fns.append(lambda x: fastlin.color_histogram_hsv_batch(x, n_threads=threads()))
-    if "lbp" in kinds:
-        cells = (2, 2) if images.shape[1] < 16 else (4, 4)
-
-        def lbp(x):
-            gray = np.rint(x @ GRAY).astype(np.uint8) if color else x  # integer pixels, as LBP prefers
-            return fastlin.lbp_histogram(gray, 8, 1, "uniform", cells=cells, n_threads=threads())
-
-        fns.append(lbp)
-    if "bow" in kinds:
-        patch = 4 if images.shape[1] < 16 else 8
-        bow = fastlin.BagOfVisualWords(
-            n_words=64, patch_size=patch, stride=patch // 2, max_patches=8, random_state=seed, n_threads=n_threads
-        ).fit(images)
-        fns.append(bow.transform)
-    for fn in fns:
-        if not getattr(fn, "takes_batch", False):
-            fn.takes_batch = True  # the protocol of fastlin.extract_features
-    if fns and args.scheduler:
-        out = _on_cluster(args.scheduler, splits, fns)
+    if plain and args.scheduler:
+        blocks = _on_cluster(args.scheduler, splits, plain)
     else:
-        out = [np.ascontiguousarray(np.hstack([fn(x) for fn in fns]), dtype=np.float32) for x in splits] if fns else []
-    if fns:
+        blocks = [np.hstack([f(x) for f in plain]) if plain else None for x in splits]
+    for i, block in enumerate(blocks):
+        if block is not None:
+            columns[i].append(block)
+    if plain:
         times["features"] = time.perf_counter() - t
-    if "coates" in kinds:
-        out = _coates(splits, args, times, out)
-    return out
+    for featurizer in fitted:
+        featurizer.n_threads = args.threads  # fitted locally
+        t = time.perf_counter()
+        featurizer.fit(images)
+        times["codebook"] = times.get("codebook", 0.0) + time.perf_counter() - t
+        t = time.perf_counter()
+        for i, x in enumerate(splits):
+            columns[i].append(featurizer(x))
+        times["encode"] = times.get("encode", 0.0) + time.perf_counter() - t
+    # one block is kept as it is: no copy of a large matrix of k-means features
+    return [cols[0] if len(cols) == 1 else np.hstack(cols) for cols in columns]
 
 
 def _on_cluster(address: str, splits, fns) -> list[np.ndarray]:
@@ -278,35 +289,6 @@ def _on_cluster(address: str, splits, fns) -> list[np.ndarray]:
             for x in splits
         ]  # fmt: skip
         return [np.ascontiguousarray(f) for f in dask.compute(*lazy)]
-
-
-def _coates(splits, args: argparse.Namespace, times: dict, others: list[np.ndarray]) -> list[np.ndarray]:
-    """The k-means features of Coates, Lee & Ng for every split, after the ``others``' columns."""
-    import fastlin
-
-    encoder = fastlin.KMeansFeatures(
-        n_centroids=args.centroids,
-        patch_size=args.patch_size,
-        stride=args.stride,
-        n_patches=args.patches,
-        max_iter=args.kmeans_iters,
-        pooling_grid=(args.grid, args.grid),
-        power=args.power,
-        random_state=args.seed,
-        n_threads=args.threads,
-        verbose=not args.quiet,
-    )
-    t = time.perf_counter()
-    encoder.fit(splits[0])
-    times["codebook"] = time.perf_counter() - t
-    t = time.perf_counter()
-    out = []
-    for i, x in enumerate(splits):
-        codes = encoder.transform(x)
-        out.append(np.hstack([others[i], codes]) if others else codes)
-        del codes
-    times["encode"] = time.perf_counter() - t
-    return out
 
 
 def _plot(path: str, model, images_shape: tuple, features: str, class_names: tuple) -> str:
@@ -339,13 +321,14 @@ def _plot(path: str, model, images_shape: tuple, features: str, class_names: tup
     return "loss curve and weight templates" if templates else "loss curve (templates need --features raw)"
 
 
-def _model_settings(args: argparse.Namespace, coates: bool) -> dict:
+def _model_settings(args: argparse.Namespace) -> dict:
     """The model's settings: what the user gave, else the preset of the features, else the defaults.
 
-    The coates preset's rates were tuned for its own model: another ``--model`` starts from
-    the plain defaults.
+    The preset is the first of the chosen descriptors' (``Descriptor.model``); its rates were
+    tuned for its own model: another ``--model`` starts from the plain defaults.
     """
-    preset = COATES_MODEL if coates else DEFAULT_MODEL
+    presets = [descriptors.get(k).model for k in args.features.split("+") if descriptors.get(k).model]
+    preset = {**DEFAULT_MODEL, **presets[0]} if presets else DEFAULT_MODEL
     if args.model is not None and args.model != preset["model"]:
         preset = {**DEFAULT_MODEL, "model": args.model}
     given = dict(
@@ -357,7 +340,7 @@ def _model_settings(args: argparse.Namespace, coates: bool) -> dict:
         batch_size=args.batch_size,
         schedule=args.schedule,
     )
-    return {k: given[k] if given[k] is not None else preset[k] for k in preset}
+    return {k: given[k] if given.get(k) is not None else preset[k] for k in preset}
 
 
 def _check_arguments(args: argparse.Namespace, coates: bool, image_shape: tuple | None) -> None:
@@ -399,12 +382,12 @@ def train(args: argparse.Namespace) -> int:
     times["load"] = time.perf_counter() - t
     _check_arguments(args, coates, image_shape=Xtr.shape[1:])
     Ftr, Fval, Fte = _featurize([Xtr, Xval, Xte], args, times)
+    settings = _model_settings(args)
     t = time.perf_counter()
-    # eps 0.01: the paper's, for its features; in place: the k-means features are large
-    scaler = Standardizer(eps=0.01 if coates else 0.0, copy=False).fit(Ftr)
+    # in place: the k-means features are large
+    scaler = Standardizer(eps=settings["standardize_eps"], copy=False).fit(Ftr)
     Ftr, Fval, Fte = (scaler.transform(f) for f in (Ftr, Fval, Fte))
     times["standardize"] = time.perf_counter() - t
-    settings = _model_settings(args, coates)
     cls = SoftmaxClassifier if settings["model"] == "softmax" else LinearSVM
     kw = dict(
         batch_size=settings["batch_size"],
@@ -412,7 +395,7 @@ def train(args: argparse.Namespace) -> int:
         schedule=settings["schedule"],
         random_state=args.seed,
         n_threads=args.threads,
-        verbose=coates and not args.quiet,
+        verbose=settings["progress"] and not args.quiet,
     )
     if settings["lr"] is not None:
         kw["learning_rate"] = settings["lr"]
@@ -455,7 +438,7 @@ def check() -> int:
     W = 0.1 * rng.standard_normal((20, 5))
     worst = 0.0
     for name, fn in (("svm", fastlin.svm_loss), ("softmax", fastlin.softmax_loss)):
-        for impl in ("naive", "vectorized", "jit"):
+        for impl in TIERS:
             _, dW = fn(W, X, y, 0.1, impl=impl)
             errors = fastlin.grad_check_sparse(
                 lambda w, fn=fn, impl=impl: fn(w, X, y, 0.1, impl=impl)[0], W, dW, 10, seed=1

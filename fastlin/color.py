@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 from numpy.typing import ArrayLike
 
@@ -71,11 +69,3 @@ def color_histogram_hsv_batch(
     batch = as_image_batch("images", images, batch=True, channel_axis=-1 if np.ndim(images) == 4 else None)
     check_rgb_images(batch, params[2], "images")
     return _tiers.run("color", "color_histogram_hsv_batch", impl, n_threads, batch, *params)
-
-
-def _color_batch_form(**keywords):
-    """The batch function doing what ``functools.partial(color_histogram_hsv, **keywords)`` does."""
-    return functools.partial(color_histogram_hsv_batch, **keywords)
-
-
-color_histogram_hsv.batch_form = _color_batch_form  # the protocol of fastlin.extract_features

@@ -99,28 +99,16 @@ def _features(images, fn: Callable, name: str) -> da.Array:
     )
 
 
-def _channel_axis(images) -> int | None:
-    return -1 if images.ndim == 4 else None
+class _Described:
+    """A descriptor of the table (fastlin.descriptors) with its parameters, for one chunk."""
 
-
-class _Hog:
-    def __init__(self, kwargs: dict, channel_axis):
-        self.kwargs, self.channel_axis = kwargs, channel_axis
+    def __init__(self, name: str, params: dict):
+        self.name, self.params = name, params
 
     def __call__(self, chunk: np.ndarray, n_threads: int) -> np.ndarray:
-        from fastlin.hog import hog_batch
+        from fastlin.descriptors import get
 
-        return hog_batch(chunk, channel_axis=self.channel_axis, n_threads=n_threads, **self.kwargs)
-
-
-class _Color:
-    def __init__(self, kwargs: dict):
-        self.kwargs = kwargs
-
-    def __call__(self, chunk: np.ndarray, n_threads: int) -> np.ndarray:
-        from fastlin.color import color_histogram_hsv_batch
-
-        return color_histogram_hsv_batch(chunk, n_threads=n_threads, **self.kwargs)
+        return get(self.name).batch(chunk, n_threads=n_threads, **self.params)
 
 
 class _Stack:
@@ -135,28 +123,45 @@ class _Stack:
         return extract_features(chunk, self.fns).astype(np.float32, copy=False)
 
 
+def describe(images, name: str, **params) -> da.Array:
+    """Descriptor ``name`` of :data:`fastlin.descriptors.DESCRIPTORS` for a Dask array of images.
+
+    ``images`` are chunked along N; ``params`` are those of the descriptor's batch function
+    (``n_threads`` excepted: each task picks its threads). Returns a lazy (N, F) array, one
+    task per chunk. Descriptors that must be fitted (a codebook) go through
+    :func:`extract_features` with the fitted estimator's ``transform`` instead.
+    """
+    from fastlin.descriptors import get
+
+    d = get(name)
+    if d.fitted:
+        raise TypeError(
+            f"the {name!r} descriptor must be fitted first: pass its fitted estimator's transform to extract_features"
+        )
+    _no_threads(params)
+    return _features(images, _Described(name, params), name)
+
+
 def hog_batch(images, **hog_kwargs) -> da.Array:
     """:func:`fastlin.hog_batch` of a Dask array of images chunked along N: a lazy (N, F) array.
 
     ``channel_axis`` defaults to -1 for 4-D images; the other keywords are those of
     :func:`fastlin.hog_batch` (``impl`` and ``n_threads`` excepted: each task picks its threads).
     """
-    axis = hog_kwargs.pop("channel_axis", _channel_axis(images))
-    _no_threads(hog_kwargs)
-    return _features(images, _Hog(hog_kwargs, axis), "hog")
+    return describe(images, "hog", **hog_kwargs)
 
 
 def color_histogram_hsv_batch(images, **kwargs) -> da.Array:
     """:func:`fastlin.color_histogram_hsv_batch` of RGB images chunked along N: a lazy (N, nbin) array."""
-    _no_threads(kwargs)
-    return _features(images, _Color(kwargs), "color")
+    return describe(images, "color", **kwargs)
 
 
 def extract_features(images, feature_fns: Sequence[Callable]) -> da.Array:
     """:func:`fastlin.extract_features` over the chunks of ``images``: a lazy (N, F) float32 array.
 
     ``feature_fns`` are what :func:`fastlin.extract_features` takes (per-image functions,
-    batch functions, a fitted encoder's ``transform``); they travel to each worker once.
+    batch functions, descriptor names, a fitted encoder's ``transform``); they travel to
+    each worker once.
     """
     if not feature_fns:
         raise ValueError("feature_fns is empty: give at least one feature function")

@@ -2,32 +2,30 @@
 
 from __future__ import annotations
 
-import functools
 import sys
 from collections.abc import Callable, Sequence
 
 import numpy as np
 from numpy.typing import ArrayLike
 
+from fastlin import descriptors
 from fastlin._validation import as_array, check_bool
 
 
-def _batch_form(fn: Callable) -> Callable | None:
-    """The batch function doing what ``fn`` does to each image, if ``fn`` offers one.
+def _batch_form(fn: object, image_shape: tuple) -> Callable | None:
+    """The batch function doing what ``fn`` does to each image, if there is one.
 
-    The protocol: a callable with ``takes_batch = True`` maps a whole batch (N, ...) to
-    (N, F) itself (``BagOfVisualWords.transform``); a per-image function with a
-    ``batch_form(**keywords)`` attribute (``fastlin.hog``, ``fastlin.color_histogram_hsv``)
-    returns the batch function for those keywords, or None, also when it is wrapped in a
-    ``functools.partial`` with keyword arguments only.
+    The one protocol: a callable with ``takes_batch = True`` maps a whole batch (N, ...) to
+    (N, F) itself (``BagOfVisualWords.transform``, ``fastlin.lbp_histogram``); a
+    descriptor's name stands for its batch function with the table's defaults; a per-image
+    function of the table (``fastlin.hog``, ``fastlin.color_histogram_hsv``, bare or as a
+    ``functools.partial`` with keywords) runs as the table's batch form.
     """
+    if isinstance(fn, str):
+        return descriptors.get(fn).featurizer(image_shape)
     if getattr(fn, "takes_batch", False) is True:
         return fn
-    keywords: dict = {}
-    if isinstance(fn, functools.partial) and not fn.args:
-        keywords, fn = dict(fn.keywords), fn.func
-    make = getattr(fn, "batch_form", None)
-    return make(**keywords) if callable(make) else None
+    return descriptors.batch_form(fn)
 
 
 def extract_features(images: ArrayLike, feature_fns: Sequence[Callable], *, progress: bool = False) -> np.ndarray:
@@ -37,12 +35,15 @@ def extract_features(images: ArrayLike, feature_fns: Sequence[Callable], *, prog
     ----------
     images : array_like of shape (N, ...)
         Each image is passed as ``images[i].squeeze()``, as CS231n does.
-    feature_fns : sequence of callables
-        Each maps one image to a 1-D feature vector. Functions that offer a batch form (see
-        below) run as one batch kernel over all images instead of a Python loop: fastlin's
+    feature_fns : sequence of callables or descriptor names
+        Each maps one image to a 1-D feature vector. Functions that offer a batch form run
+        as one batch kernel over all images instead of a Python loop: fastlin's
         :func:`~fastlin.hog` and :func:`~fastlin.color_histogram_hsv` (bare or as
-        ``functools.partial`` with keywords), and ``transform`` of a fitted
-        :class:`~fastlin.BagOfVisualWords`. Your own function can offer one too: set its
+        ``functools.partial`` with keywords), :func:`~fastlin.lbp_histogram`, and
+        ``transform`` of a fitted :class:`~fastlin.BagOfVisualWords` or
+        :class:`~fastlin.KMeansFeatures`. A name of :data:`fastlin.descriptors.DESCRIPTORS`
+        (``"hog"``, ``"color"``, ``"lbp"``, ...) stands for that descriptor with its
+        defaults. Your own function can offer a batch form too: set its
         ``takes_batch = True`` when it maps the whole (N, ...) batch to (N, F) itself.
     progress : bool, default False
         Report progress on stderr (per function for batch kernels, every 1000 images for
@@ -61,13 +62,13 @@ def extract_features(images: ArrayLike, feature_fns: Sequence[Callable], *, prog
     if not feature_fns:
         raise TypeError("feature_fns is empty: it must be a non-empty list of callables")
     for k, fn in enumerate(feature_fns):
-        if not callable(fn):
-            raise TypeError(f"feature_fns[{k}] must be callable, got {type(fn).__name__}")
+        if not (callable(fn) or isinstance(fn, str)):
+            raise TypeError(f"feature_fns[{k}] must be callable or a descriptor's name, got {type(fn).__name__}")
     n = images.shape[0]
     squeezed = images.reshape((n,) + tuple(s for s in images.shape[1:] if s != 1))
     blocks = []
     for k, fn in enumerate(feature_fns):
-        batch_fn = _batch_form(fn)
+        batch_fn = _batch_form(fn, squeezed.shape[1:])
         if batch_fn is not None:
             block = np.asarray(batch_fn(squeezed), dtype=np.float64).reshape(n, -1)
         else:

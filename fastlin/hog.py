@@ -151,13 +151,13 @@ def hog_batch(
     return out.reshape(len(out), -1) if feature_vector else out
 
 
-def _hog_batch_form(visualize: bool = False, channel_axis: int | None = None, **keywords):
-    """The batch function doing what ``functools.partial(hog, **keywords)`` does per image."""
+def hog_batch_form(visualize: bool = False, channel_axis: int | None = None, **keywords):
+    """The batch function doing what ``functools.partial(hog, **keywords)`` does per image.
+
+    None with ``visualize`` (a batch has no picture to return).
+    """
     if visualize:
         return None
     if channel_axis is not None and isinstance(channel_axis, int) and channel_axis >= 0:
         channel_axis += 1  # an image's axis is one further in a batch
     return functools.partial(hog_batch, channel_axis=channel_axis, **keywords)
-
-
-hog.batch_form = _hog_batch_form  # the protocol of fastlin.extract_features

@@ -310,7 +310,7 @@ class KMeansFeatures(FittedParams, TransformerMixin, BaseEstimator):
         for a in range(0, N, TRANSFORM_BATCH):
             b = min(N, a + TRANSFORM_BATCH)
             codes = _tiers.run(
-                "encode", "encode_pooled", params["impl"], params["n_threads"], batch[a:b], *args,
+                "kmeans_features", "encode_pooled", params["impl"], params["n_threads"], batch[a:b], *args,
                 params["triangle"], (rows, cols),
             )  # fmt: skip
             out[a:b] = codes.reshape(b - a, -1)

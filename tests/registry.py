@@ -17,9 +17,9 @@ from functools import lru_cache
 import numpy as np
 
 import fastlin
+from fastlin._tiers import TIERS
 from tests import peers
 
-TIERS = ("naive", "vectorized", "jit")
 #: the CS231n notebook's regularization strength, used wherever a loss is benchmarked
 REG = 2.5e4
 
@@ -74,6 +74,11 @@ class Operation:
     bench_dtypes: tuple = ()  # the dtypes the ladder times (default: the first of ``dtypes``)
     test_params: dict = field(default_factory=dict)  # parameters of the tier tests' calls
     bench_params: dict = field(default_factory=dict)  # parameters of the ladder's calls
+    topic: str = ""  # its topic in fastlin._tiers.CONTRACTS, when that is not its name
+
+    @property
+    def contract(self) -> str:
+        return self.topic or self.name
 
     def case(self, shape, dtype, *, bench=False, seed=0) -> Case:
         case = self.make(tuple(shape), dtype, seed)
@@ -177,6 +182,7 @@ def _loss_op(kind: str) -> Operation:
 
     return Operation(
         name=f"{kind}",
+        topic="losses",
         run=run,
         make=_loss_case,
         main="X",
@@ -204,7 +210,7 @@ def _camera():
     return data.camera()
 
 
-def _image_case(shape, dtype, seed):
+def image_case(shape, dtype, seed):
     """A batch of images: random ones, or crops of scikit-image's camera for a single image."""
     rng = np.random.default_rng(seed)
     if shape[0] == 1:
@@ -231,7 +237,7 @@ def _make_skimage_hog(case):
 HOG = Operation(
     name="hog",
     run=_hog_run,
-    make=_image_case,
+    make=image_case,
     main="images",
     dtypes=("uint8", "float32", "float64"),
     test_shapes=((3, 19, 21), (2, 17, 16, 3), (1, 24, 24)),
@@ -267,7 +273,7 @@ def _make_cs231n_color(case):
 
 
 COLOR = Operation(
-    name="color_hist",
+    name="color",
     run=_color_run,
     make=_color_case,
     main="images",
@@ -324,13 +330,13 @@ KMEANS = Operation(
 @lru_cache(maxsize=4)
 def _codebook(shape, dtype):
     """A codebook fitted once per image shape (the fit is not what is timed)."""
-    images = _image_case((max(8, shape[0]), *shape[1:]), dtype, 1).data["images"]
+    images = image_case((max(8, shape[0]), *shape[1:]), dtype, 1).data["images"]
     bow = fastlin.BagOfVisualWords(n_words=16, patch_size=6, stride=1, max_patches=10, random_state=0)
     return bow.fit(images).words_
 
 
 def _bow_case(shape, dtype, seed):
-    case = _image_case(shape, dtype, seed)
+    case = image_case(shape, dtype, seed)
     return Case("bow", shape, dtype, case.data, {"words": _codebook(shape, dtype)})
 
 
@@ -352,7 +358,7 @@ def _check_sklearn_bow(peer, ours, case):
 
 
 BOW = Operation(
-    name="bow_transform",
+    name="bow",
     run=_bow_run,
     make=_bow_case,
     main="images",
@@ -403,8 +409,9 @@ def _lbp_hist_run(case, data, impl, n_threads):
     return fastlin.lbp_histogram(data["images"], 8, 1, "uniform", cells=(4, 4), impl=impl, n_threads=n_threads)
 
 
-LBP_HIST = Operation(
-    name="lbp_hist",
+LBP_HISTOGRAM = Operation(
+    name="lbp_histogram",
+    topic="lbp",
     run=_lbp_hist_run,
     make=_lbp_case,
     main="images",
@@ -419,17 +426,17 @@ LBP_HIST = Operation(
 @lru_cache(maxsize=4)
 def _kmeans_features(shape, dtype, K):
     """A KMeansFeatures fitted once per image shape and codebook size (the fit is not timed)."""
-    images = _image_case((max(8, shape[0]), *shape[1:]), dtype, 1).data["images"]
+    images = image_case((max(8, shape[0]), *shape[1:]), dtype, 1).data["images"]
     return fastlin.KMeansFeatures(n_centroids=K, n_patches=max(K, 2000), max_iter=3, random_state=0).fit(images)
 
 
-def _encode_case(shape, dtype, seed):
+def _kmeans_features_case(shape, dtype, seed):
     *image_shape, K = shape
-    case = _image_case(tuple(image_shape), dtype, seed)
-    return Case("encode", shape, dtype, case.data, {"K": K})
+    case = image_case(tuple(image_shape), dtype, seed)
+    return Case("kmeans_features", shape, dtype, case.data, {"K": K})
 
 
-def _encode_run(case, data, impl, n_threads):
+def _kmeans_features_run(case, data, impl, n_threads):
     images = data["images"]
     fitted = _kmeans_features(images.shape, str(images.dtype), case.params["K"])
     encoder = fastlin.KMeansFeatures(**{**fitted.get_params(), "impl": impl, "n_threads": n_threads})
@@ -438,16 +445,16 @@ def _encode_run(case, data, impl, n_threads):
     return encoder.transform(images)
 
 
-def _encode_flops(shape):
+def _kmeans_features_flops(shape):
     N, H, W, C, K = shape
     D = 36 * C
     return 2 * N * (H - 5) * (W - 5) * D * (K + D)
 
 
-ENCODE = Operation(
+KMEANS_FEATURES = Operation(
     name="kmeans_features",
-    run=_encode_run,
-    make=_encode_case,
+    run=_kmeans_features_run,
+    make=_kmeans_features_case,
     main="images",
     dtypes=("uint8", "float32"),
     test_shapes=((3, 11, 10, 3, 7), (2, 9, 9, 1, 5)),
@@ -455,7 +462,7 @@ ENCODE = Operation(
     smoke_shape=(4, 12, 12, 3, 16),
     compare=compare_features(2e-3),
     naive_bench_limit=0,
-    flops=_encode_flops,
+    flops=_kmeans_features_flops,
 )
 
 #: every operation, by name
@@ -463,6 +470,6 @@ OPERATIONS: dict[str, Operation] = {
     op.name: op
     for op in (
         *(_loss_op(kind) for kind in ("svm", "squared_hinge", "softmax")),
-        *(HOG, COLOR, KMEANS, BOW, LBP, LBP_HIST, ENCODE),
+        *(HOG, COLOR, KMEANS, BOW, LBP, LBP_HISTOGRAM, KMEANS_FEATURES),
     )
 }

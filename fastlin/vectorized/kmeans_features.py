@@ -1,6 +1,6 @@
 """Single-layer k-means features in NumPy, a block of images at a time.
 
-The contract of :mod:`fastlin.naive.encode`, written as NumPy code would: the patches of a
+The contract of :mod:`fastlin.naive.kmeans_features`, written as NumPy code would: the patches of a
 block of images become one matrix, whitened and scored against the centroids by two matrix
 products, then pooled.
 """

@@ -1,6 +1,6 @@
 """Single-layer k-means features: the whole encoding of a batch in one parallel kernel.
 
-The contract of :mod:`fastlin.naive.encode`. Each image (a ``prange`` iteration, so each
+The contract of :mod:`fastlin.naive.kmeans_features`. Each image (a ``prange`` iteration, so each
 owns its row of the output) is walked in blocks of ``POSITIONS`` patches: the block's
 normalized patches go into a scratch matrix, two single-threaded BLAS products whiten them
 and score them against every centroid (``|w|^2 + |c|^2 - 2 w.c``), and each patch's code is

@@ -1,0 +1,279 @@
+"""The table of image descriptors: each family declared once, read everywhere it is listed.
+
+:func:`fastlin.extract_features` (descriptor names, and the batch forms of per-image
+functions), ``fastlin train --features`` (its words, help, model presets and featurizing),
+:func:`fastlin.dask.describe`, ``BagOfVisualWords(descriptor=...)`` (the local
+descriptors) and the ladder's families all take their list from :data:`DESCRIPTORS`.
+
+Adding a descriptor is its topic module (with its tier files) and one :func:`register`
+call at the bottom of this module; see ``docs/design.md``.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from fastlin.color import color_histogram_hsv, color_histogram_hsv_batch
+from fastlin.hog import hog, hog_batch, hog_batch_form
+from fastlin.lbp import lbp_histogram
+
+#: skimage.color.rgb2gray's weights: the gray-only descriptors take colour images through them
+GRAY = np.array([0.2125, 0.7154, 0.0721])
+
+
+@dataclass(frozen=True)
+class Descriptor:
+    """One image descriptor: how to compute it for a batch, and what it needs.
+
+    Attributes
+    ----------
+    name : str
+        Its word in ``fastlin train --features`` and in :func:`fastlin.extract_features`.
+    summary : str
+        One line for the command's help.
+    batch : callable
+        ``batch(images, *, n_threads=None, **params) -> (N, F)`` for images (N, H, W) or
+        (N, H, W, C); for a fitted descriptor, ``make(**params)``'s estimator is used instead.
+    defaults : callable
+        ``defaults(image_shape) -> dict``: the parameters used when none are given, for
+        images of shape (H, W) or (H, W, C) (the command's presets).
+    make : callable, optional
+        ``make(**params)`` -> an unfitted estimator with ``fit(images)`` and
+        ``transform(images) -> (N, F)``: the descriptor must be fitted first (a codebook).
+    per_image : (callable, callable), optional
+        ``(function, batch_form)``: a function of one image that :func:`extract_features`
+        runs as one batch call, and ``batch_form(**keywords)`` -> the batch function doing
+        what ``functools.partial(function, **keywords)`` does per image (or None).
+    patch : callable, optional
+        ``patch(patches, *, impl, n_threads) -> (M, d)`` float32 for square patches
+        (M, p, p, C): a local descriptor that a bag of visual words can encode.
+    needs : {"any", "rgb"}
+        ``"rgb"``: colour images only.
+    model : dict
+        Settings ``fastlin train`` trains this descriptor's features with (its preset): the
+        keys of ``fastlin.cli.DEFAULT_MODEL``.
+    """
+
+    name: str
+    summary: str
+    batch: Callable[..., np.ndarray]
+    defaults: Callable[[tuple], dict]
+    make: Callable | None = None
+    per_image: tuple[Callable, Callable] | None = None
+    patch: Callable | None = None
+    needs: str = "any"
+    model: dict = field(default_factory=dict)
+
+    @property
+    def fitted(self) -> bool:
+        """Whether the descriptor learns from the training images first (``fit``/``transform``)."""
+        return self.make is not None
+
+    def featurizer(self, image_shape: tuple, n_threads: int | Callable | None = None, **params) -> Featurizer:
+        """A batch function (N, ...) -> (N, F) float32 with the defaults for ``image_shape``.
+
+        ``params`` override the defaults; ``n_threads`` may be a callable, asked at each call
+        (a Dask task picks its share of the cores where it runs). A fitted descriptor's
+        featurizer must be fitted (:meth:`Featurizer.fit`) before it is called.
+        """
+        return Featurizer(self, {**self.defaults(tuple(image_shape)), **params}, n_threads)
+
+
+class Featurizer:
+    """A descriptor with its parameters: ``fit`` (fitted descriptors), then call it on batches."""
+
+    takes_batch = True  # the protocol of fastlin.extract_features
+
+    def __init__(self, descriptor: Descriptor, params: dict, n_threads: int | Callable | None):
+        self.descriptor, self.params, self.n_threads = descriptor, params, n_threads
+        self.estimator = None
+
+    def _threads(self) -> int | None:
+        return self.n_threads() if callable(self.n_threads) else self.n_threads
+
+    def fit(self, images: np.ndarray) -> Featurizer:
+        """Fit the descriptor's estimator to ``images`` (a no-op for descriptors that need no fit)."""
+        if self.descriptor.fitted:
+            self.estimator = self.descriptor.make(**self.params, n_threads=self._threads()).fit(images)
+        return self
+
+    def __call__(self, images: np.ndarray) -> np.ndarray:
+        """The features of a batch of images: (N, F) float32."""
+        d = self.descriptor
+        if d.needs == "rgb" and np.ndim(images) != 4:
+            raise ValueError(f"the {d.name!r} descriptor needs colour images (N, H, W, 3), got {np.shape(images)}")
+        if d.fitted:
+            if self.estimator is None:
+                raise TypeError(f"the {d.name!r} descriptor must be fitted first: call fit(training images)")
+            out = self.estimator.transform(images)
+        else:
+            out = d.batch(images, n_threads=self._threads(), **self.params)
+        return np.ascontiguousarray(out, dtype=np.float32).reshape(len(out), -1)
+
+
+#: name -> descriptor, in the order the command lists them
+DESCRIPTORS: dict[str, Descriptor] = {}
+
+
+def register(descriptor: Descriptor) -> Descriptor:
+    """Add ``descriptor`` to the table (its name must be new)."""
+    if descriptor.name in DESCRIPTORS:
+        raise ValueError(f"a descriptor named {descriptor.name!r} is already registered")
+    if "+" in descriptor.name or not descriptor.name:
+        raise ValueError(f"descriptor names are words without '+', got {descriptor.name!r}")
+    DESCRIPTORS[descriptor.name] = descriptor
+    return descriptor
+
+
+@contextmanager
+def registered(descriptor: Descriptor) -> Iterator[Descriptor]:
+    """``descriptor`` in the table for the duration of a ``with`` block (tests, experiments)."""
+    register(descriptor)
+    try:
+        yield descriptor
+    finally:
+        DESCRIPTORS.pop(descriptor.name, None)
+
+
+def get(name: str) -> Descriptor:
+    """The descriptor called ``name``, or a ValueError listing the known ones."""
+    if not isinstance(name, str) or name not in DESCRIPTORS:
+        raise ValueError(f"unknown descriptor {name!r}; known: {', '.join(DESCRIPTORS)}")
+    return DESCRIPTORS[name]
+
+
+def batch_form(fn: Callable) -> Callable | None:
+    """The batch function doing what ``fn`` does to each image, from the table, or None.
+
+    ``fn`` is a table descriptor's per-image function, bare or as a ``functools.partial``
+    with keyword arguments only.
+    """
+    keywords: dict = {}
+    if isinstance(fn, functools.partial) and not fn.args:
+        keywords, fn = dict(fn.keywords), fn.func
+    for d in DESCRIPTORS.values():
+        if d.per_image is not None and d.per_image[0] is fn:
+            return d.per_image[1](**keywords)
+    return None
+
+
+def _lazy(module: str, name: str) -> Callable:
+    """``module.name``, imported on first call: the estimators' modules stay out of ``import fastlin``."""
+
+    def call(*args, **kwargs):
+        return getattr(importlib.import_module(module), name)(*args, **kwargs)
+
+    return call
+
+
+def _small(shape: tuple) -> bool:
+    return shape[0] < 16  # 8x8 digits against 32x32 CIFAR-10
+
+
+# --- the descriptors -----------------------------------------------------------------------
+
+
+def _raw(images, *, n_threads=None):
+    return np.asarray(images).reshape(len(images), -1).astype(np.float32)
+
+
+def _hog(images, *, n_threads=None, channel_axis="auto", **params):
+    axis = (-1 if np.ndim(images) == 4 else None) if channel_axis == "auto" else channel_axis
+    return hog_batch(images, channel_axis=axis, n_threads=n_threads, **params)
+
+
+def _color(images, *, n_threads=None, **params):
+    return color_histogram_hsv_batch(images, n_threads=n_threads, **params)
+
+
+def _lbp(images, *, n_threads=None, P=8, R=1, method="uniform", **params):
+    images = np.asarray(images)
+    if images.ndim == 4:  # integer gray pixels, as LBP prefers
+        images = np.rint(images[..., :3] @ GRAY).astype(np.uint8)
+    return lbp_histogram(images, P, R, method, n_threads=n_threads, **params)
+
+
+def _hog_patches(patches, *, impl, n_threads):
+    """HOG of each patch: cells of half its side, one block of 2x2 cells (36 values)."""
+    half = patches.shape[1] // 2
+    desc = hog_batch(
+        patches, pixels_per_cell=(half, half), cells_per_block=(2, 2), channel_axis=-1, impl=impl, n_threads=n_threads
+    )
+    return np.ascontiguousarray(desc, dtype=np.float32)
+
+
+def _bow_defaults(shape):
+    patch = 4 if _small(shape) else 8
+    return dict(n_words=64, patch_size=patch, stride=patch // 2, max_patches=8, random_state=0)
+
+
+def _coates_defaults(shape):
+    return dict(n_centroids=1600, n_patches=200_000, pooling_grid=(3, 3), power=0.5, random_state=0)
+
+
+register(Descriptor("raw", "the pixels themselves", _raw, lambda shape: {}))
+register(
+    Descriptor(
+        "hog",
+        "histograms of oriented gradients (Dalal & Triggs; scikit-image's hog)",
+        _hog,
+        lambda shape: dict(pixels_per_cell=(2, 2) if _small(shape) else (8, 8), cells_per_block=(2, 2)),
+        per_image=(hog, hog_batch_form),
+        patch=_hog_patches,
+    )
+)
+register(
+    Descriptor(
+        "color",
+        "the hue histogram of CS231n's color_histogram_hsv",
+        _color,
+        lambda shape: {},
+        per_image=(color_histogram_hsv, lambda **keywords: functools.partial(color_histogram_hsv_batch, **keywords)),
+        needs="rgb",
+    )
+)
+register(
+    Descriptor(
+        "lbp",
+        "uniform local binary patterns, histograms over a grid of cells (gray)",
+        _lbp,
+        lambda shape: dict(cells=(2, 2) if _small(shape) else (4, 4)),
+    )
+)
+register(
+    Descriptor(
+        "bow",
+        "a bag of visual words over dense patches (a 64-word codebook)",
+        None,  # fitted: the estimator computes it
+        _bow_defaults,
+        make=_lazy("fastlin.bow", "BagOfVisualWords"),
+    )
+)
+register(
+    Descriptor(
+        "coates",
+        "single-layer k-means features (Coates, Lee & Ng 2011)",
+        None,
+        _coates_defaults,
+        make=_lazy("fastlin.kmeans_features", "KMeansFeatures"),
+        # the L2-SVM of Coates, Lee & Ng on standardized features (chosen on CIFAR-10's
+        # validation split; docs/results.md), with the paper's eps of the standardization
+        model=dict(
+            model="svm",
+            loss="squared_hinge",
+            lr=1e-4,
+            reg=1e-3,
+            iters=10000,
+            batch_size=256,
+            schedule="cosine",
+            standardize_eps=0.01,
+            progress=True,
+        ),  # fmt: skip
+    )
+)
