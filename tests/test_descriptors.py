@@ -16,7 +16,6 @@ from fastlin import _tiers, cli, descriptors
 from tests.registry import OPERATIONS, Operation, compare_features, image_case
 from tests.test_tiers import check_tiers
 
-
 # --- a toy descriptor, in three tiers of its own -----------------------------------------------
 
 
