@@ -1,10 +1,12 @@
 """Turn the ladder's saved results into markdown tables of ratios, and a chart.
 
-Usage: ``python -m bench.report [bench/results.json] [--chart ladder.png]`` after
+Usage: ``python -m bench.report [bench/results.json] [--markdown docs/benchmarks.md]`` after
 ``pytest --benchmark-only``. Every ratio compares medians measured in the same run. Each
 loss row also says how close the jit tier runs to the machine's own limits, measured in the
 same run: the share of the float32/float64 matmul's FLOP rate, and the multiple of the
-floor (the larger of one streaming read of X and X's FLOPs at the matmul rate).
+floor (the larger of one streaming read of X and X's FLOPs at the matmul rate). With
+``--markdown`` the page is written there (a summary, every table, the chart beside it, and
+the machine, date and command once), else printed.
 """
 
 from __future__ import annotations
@@ -15,9 +17,12 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
+from fastlin import descriptors
 from tests.registry import OPERATIONS
 
 DEFAULT = Path(__file__).parent / "results.json"
+#: what the page says before the tables: how to read them (kept beside this file)
+HEADER = Path(__file__).parent / "report_header.md"
 #: groups outside the table of operations: their contenders, and the one the others are divided by
 EXTRA_GROUPS = {
     "train": (("vectorized", "jit", "cs231n"), "jit"),
@@ -84,11 +89,88 @@ def _limits(groups: dict[str, dict[str, dict]]) -> tuple[dict[str, float], float
     return rates, read
 
 
+def limit_share(op_name: str, shape: str, dtype: str, jit: float, flops, limits) -> tuple[float | None, float | None]:
+    """The jit tier's share of the matmul's FLOP rate, and (losses) its time over the floor.
+
+    The floor is the larger of one streaming read of X and X's FLOPs at the matmul rate; the
+    k-means features are float32 products whatever the pixels' dtype.
+    """
+    rates, read = limits
+    if not flops:
+        return None, None
+    if OPERATIONS[op_name].contract == "losses":
+        peak = rates.get(dtype)
+        N, D, _ = (int(v) for v in shape.split("x"))
+        x_bytes = N * D * (4 if dtype == "float32" else 8)
+        floor = max(x_bytes / read if read else 0.0, flops / peak if peak else 0.0)
+        return (flops / jit / peak if peak else None), (jit / floor if floor else None)
+    peak = rates.get("float32")
+    return (flops / jit / peak if peak else None), None
+
+
+def family(op_name: str) -> str:
+    """The ladder's family of an operation: the linear classifier, a descriptor of the table, or an encoder."""
+    topic = OPERATIONS[op_name].contract
+    if topic == "losses":
+        return "losses"
+    plain = {d.name for d in descriptors.DESCRIPTORS.values() if not d.fitted}
+    return "descriptors" if topic in plain else "encoders"
+
+
+def best_peers(groups: dict[str, dict[str, dict]], limits) -> dict[str, list[tuple]]:
+    """Per operation, per group: (shape, dtype, jit's speed-up over the fastest peer, that peer, limit share).
+
+    Without an outside peer the fastest other tier stands in (its name says so).
+    """
+    out: dict[str, list] = defaultdict(list)
+    for group, row in sorted(groups.items()):
+        op, shape, dtype = group.split("|")
+        if op not in OPERATIONS or "jit" not in row:
+            continue
+        peers = [p.name for p in OPERATIONS[op].peers if p.name in row]
+        rivals = peers or [n for n in row if n != "jit"]
+        if not rivals:
+            continue
+        best = min(rivals, key=lambda n: _median(row[n]))
+        jit = _median(row["jit"])
+        share, _ = limit_share(op, shape, dtype, jit, row["jit"].get("extra_info", {}).get("flops"), limits)
+        out[op].append((shape, dtype, _median(row[best]) / jit, best, share))
+    return out
+
+
+FAMILIES = ("losses", "descriptors", "encoders")
+
+
+def _family_order(op: str) -> tuple[int, int]:
+    return FAMILIES.index(family(op)), list(OPERATIONS).index(op)
+
+
+def _span(values: list[float], fmt: str, unit: str) -> str:
+    low, high = fmt.format(min(values)), fmt.format(max(values))
+    return f"{low}{unit}" if low == high else f"{low}-{high}{unit}"
+
+
+def summary_table(groups: dict[str, dict[str, dict]], limits) -> str:
+    """One line per operation: jit's speed-up over its fastest peer (range over shapes), and % of matmul."""
+    lines = [
+        "| family | operation | jit vs the fastest peer | peers | % of matmul (jit) |",
+        "|---|---|---|---|---|",
+    ]
+    found = best_peers(groups, limits)
+    for op in sorted(found, key=_family_order):
+        rows = found[op]
+        span = _span([r[2] for r in rows], "{:.2f}", "x")
+        shares = [100 * r[4] for r in rows if r[4]]
+        pct = _span(shares, "{:.0f}", "%") if shares else "-"
+        peers = ", ".join(sorted({r[3] for r in rows}))
+        lines.append(f"| {family(op)} | {op} | {span} | {peers} | {pct} |")
+    return "\n".join(lines)
+
+
 def ladder_table(groups: dict[str, dict[str, dict]], op_name: str, names: list[str], limits) -> str:
     """One row per group of the operation: each contender's median and jit's speed-up over it."""
-    rates, read = limits
     others = [n for n in names if n != "jit"]
-    is_loss = op_name in ("svm", "squared_hinge", "softmax")
+    is_loss = OPERATIONS[op_name].contract == "losses"
     gemm_bound = op_name == "kmeans_features"  # float32 products whatever the pixels' dtype
     head = ["operation", "shape", "dtype", *names, "jit GFLOP/s"]
     head += ["% of matmul", "x floor"] if is_loss else ["% of f32 matmul"] if gemm_bound else []
@@ -103,16 +185,12 @@ def ladder_table(groups: dict[str, dict[str, dict]], op_name: str, names: list[s
         flops = row["jit"].get("extra_info", {}).get("flops")
         cells = [_fmt_time(med[n]) if n in med else "-" for n in names]
         rate = f"{flops / jit / 1e9:.1f}" if flops else "-"
+        share, floor = limit_share(op_name, shape, dtype, jit, flops, limits)
         extra = []
         if is_loss:
-            peak = rates.get(dtype)
-            N, D, _ = (int(v) for v in shape.split("x"))
-            x_bytes = N * D * (4 if dtype == "float32" else 8)
-            floor = max(x_bytes / read if read else 0.0, flops / peak if peak else 0.0)
-            extra = [f"{100 * flops / jit / peak:.0f}%" if peak else "-", f"{jit / floor:.2f}" if floor else "-"]
+            extra = [f"{100 * share:.0f}%" if share else "-", f"{floor:.2f}" if floor else "-"]
         elif gemm_bound:
-            peak = rates.get("float32")
-            extra = [f"{100 * flops / jit / peak:.0f}%" if peak and flops else "-"]
+            extra = [f"{100 * share:.0f}%" if share else "-"]
         ratios = [f"{med[n] / jit:.2f}x" if n in med else "-" for n in others]
         lines.append("| " + " | ".join([op, shape, dtype, *cells, rate, *extra, *ratios]) + " |")
     return "\n".join(lines)
@@ -163,8 +241,8 @@ def reference_table(groups: dict[str, dict[str, dict]]) -> str:
     return "\n".join(lines)
 
 
-def chart(groups: dict[str, dict[str, dict]], path: Path) -> bool:
-    """A bar chart of jit's speed-up over every other contender, one bar group per benchmark group."""
+def chart(groups: dict[str, dict[str, dict]], limits, path: Path) -> bool:
+    """One panel per family: each benchmark's speed-up of jit over its fastest peer, a line at 1x."""
     try:
         import matplotlib
 
@@ -172,28 +250,51 @@ def chart(groups: dict[str, dict[str, dict]], path: Path) -> bool:
         import matplotlib.pyplot as plt
     except ImportError:
         return False
-    labels, series = [], defaultdict(dict)
-    for group, row in sorted(groups.items()):
-        if "jit" not in row:
-            continue
-        labels.append(group.replace("|", "\n"))
-        for name, b in row.items():
-            if name != "jit":
-                series[name][group] = _median(b) / _median(row["jit"])
-    fig, ax = plt.subplots(figsize=(max(8, 0.9 * len(labels)), 5))
-    width = 0.8 / max(1, len(series))
-    groups_sorted = [g for g in sorted(groups) if "jit" in groups[g]]
-    for k, (name, values) in enumerate(sorted(series.items())):
-        xs = [i + k * width for i, g in enumerate(groups_sorted) if g in values]
-        ax.bar(xs, [values[g] for g in groups_sorted if g in values], width, label=f"jit vs {name}")
-    ax.axhline(1.0, color="black", lw=0.8)
-    ax.set_yscale("log")
-    ax.set_ylabel("times faster than the contender (log)")
-    ax.set_xticks([i + 0.4 - width / 2 for i in range(len(labels))], labels, fontsize=7)
-    ax.legend(fontsize=7, ncol=3)
-    ax.set_title("fastlin jit tier: speed-up over the other tiers and the peers")
+    panels: dict[str, list] = defaultdict(list)
+    found = best_peers(groups, limits)
+    for op in sorted(found, key=_family_order):
+        for shape, dtype, ratio, peer, share in found[op]:
+            note = f" ({100 * share:.0f}% of matmul)" if share else ""
+            panels[family(op)].append((f"{op} {shape} {dtype} vs {peer}{note}", ratio))
+    order = [f for f in FAMILIES if f in panels]
+    if not order:
+        return False
+    heights = [len(panels[f]) for f in order]
+    fig, axes = plt.subplots(
+        len(order),
+        1,
+        figsize=(10, 0.32 * sum(heights) + 1.0 * len(order) + 0.6),
+        gridspec_kw={"height_ratios": heights},
+        sharex=True,
+    )
+    axes = [axes] if len(order) == 1 else list(axes)
+    every = [r for f in order for _, r in panels[f]]
+    limits_x = (min(0.5, min(every) / 1.5), max(every) * 1.8)
+    for ax, fam in zip(axes, order, strict=True):
+        labels, ratios = zip(*panels[fam], strict=True)
+        ys = range(len(labels))
+        colors = ["tab:green" if r >= 1 else "tab:red" for r in ratios]
+        ax.barh(ys, [r - 1 for r in ratios], left=1.0, color=colors, height=0.7)  # bars grow from 1x
+        ax.set_yticks(list(ys), labels, fontsize=8)
+        ax.invert_yaxis()
+        ax.axvline(1.0, color="black", lw=0.8)
+        ax.set_xscale("log")
+        ax.set_xlim(*limits_x)
+        for y, r in zip(ys, ratios, strict=True):
+            right = r >= 1
+            ax.text(
+                r * (1.05 if right else 1 / 1.05),
+                y,
+                f"{r:.2f}x",
+                va="center",
+                ha="left" if right else "right",
+                fontsize=7,
+            )
+        ax.set_title(fam, fontsize=10, loc="left", fontweight="bold")
+    axes[-1].set_xlabel("times faster than the fastest peer (log scale; the line is 1x: as fast)")
+    fig.suptitle("fastlin's jit tier against the fastest implementation people would use instead", fontsize=11)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=100)
     plt.close(fig)
     return True
 
@@ -201,7 +302,8 @@ def chart(groups: dict[str, dict[str, dict]], path: Path) -> bool:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.report", description=__doc__.splitlines()[0])
     parser.add_argument("results", nargs="?", default=str(DEFAULT))
-    parser.add_argument("--chart", default=str(Path(__file__).parent / "ladder.png"), help="PNG of the ratios")
+    parser.add_argument("--markdown", metavar="PAGE.md", help="write the page here (the chart beside it)")
+    parser.add_argument("--chart", help="PNG of the ratios (default: ladder.png beside the page, or in bench/)")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     path = Path(args.results)
     if not path.exists():
@@ -209,30 +311,45 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     data, groups = load(path)
     limits = _limits(groups)
-    print(machine(data))
-    print("\nMedians of several rounds, measured in one run; ratios are jit's speed-up.\n")
+    page = Path(args.markdown) if args.markdown else None
+    chart_path = Path(args.chart) if args.chart else (page.parent if page else Path(__file__).parent) / "ladder.png"
+    sections = [summary_table(groups, limits)]
+    if chart(groups, limits, chart_path):
+        sections.append(f"![jit against the fastest peer, per family]({chart_path.name if page else chart_path})")
+    sections.append("## Every contender\n\nMedians of several rounds, measured in one run; ratios are jit's speed-up.")
     for name, op in OPERATIONS.items():
         names = list(op.tiers) + [p.name for p in op.peers]
         table = ladder_table(groups, name, names, limits)
         if table.count("\n") > 1:
-            print(table + "\n")
+            sections.append(table)
     for prefix, (names, base) in EXTRA_GROUPS.items():
         table = plain_table(groups, prefix, names, base)
         if table:
-            print(table + "\n")
+            sections.append(table)
     alternating = alternating_table(groups)
     if alternating:
-        print(alternating + "\n")
+        sections.append(alternating)
     for group, row in sorted(groups.items()):
         inertia = {n: b["extra_info"]["inertia"] for n, b in row.items() if "inertia" in b.get("extra_info", {})}
         if "jit" in inertia and "sklearn" in inertia:
-            print(
+            sections.append(
                 f"{group}: inertia jit {inertia['jit']:.6g}, scikit-learn {inertia['sklearn']:.6g} "
-                f"(jit / scikit-learn = {inertia['jit'] / inertia['sklearn']:.4f})\n"
+                f"(jit / scikit-learn = {inertia['jit'] / inertia['sklearn']:.4f})"
             )
-    print(reference_table(groups))
-    if chart(groups, Path(args.chart)):
-        print(f"\nchart: {args.chart}")
+    sections.append("## The machine's own limits, in the same run\n\n" + reference_table(groups))
+    sections.append("## Machine\n\n" + machine(data))
+    text = "\n\n".join(sections) + "\n"
+    if page is None:
+        print(text)
+        return 0
+    page.write_text(
+        "# Benchmarks\n\n"
+        + (HEADER.read_text() if HEADER.exists() else "")
+        + text
+        + f"\n---\nWritten by `python -m bench.report --markdown {args.markdown}` from the run of "
+        f"{data.get('datetime', '?')[:19]} UTC (`pytest --benchmark-only`); the machine is named above.\n"
+    )
+    print(f"wrote {page} and {chart_path}")
     return 0
 
 

@@ -109,7 +109,7 @@ def _note_fork() -> None:
 # takes a core from OpenBLAS's threads. 1,000 spins keep a worker awake across the short Python
 # gap between two kernel launches (SGD steps keep their speed) and asleep during a BLAS call;
 # 0 (sleep at once, like OMP_WAIT_POLICY=PASSIVE) alternates no better and slows SGD. The
-# figures are in the README ("Living next to NumPy"; `python -m bench.alternating`).
+# figures are in docs/threads.md (`python -m bench.alternating`).
 GOMP_SPINCOUNT = "1000"
 
 

@@ -69,8 +69,13 @@ class FittedParams:
     any that changed, so the kernels' buffers are always sized by the fitted state.
     """
 
-    #: the names of the parameters ``transform`` must find as ``fit`` left them
+    #: the names of the parameters ``transform`` must find as ``fit`` left them, declared with
+    #: the class: ``class Encoder(FittedParams, ..., fitted_params=("patch_size",))``
     _fitted_params: tuple[str, ...] = ()
+
+    def __init_subclass__(cls, fitted_params: tuple[str, ...] = (), **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls._fitted_params = tuple(fitted_params)
 
     def _record_fitted_params(self) -> None:
         self._fitted_values = {name: getattr(self, name) for name in self._fitted_params}

@@ -27,7 +27,7 @@ def local_descriptors() -> tuple[str, ...]:
     return ("patch", *(d.name for d in descriptors.DESCRIPTORS.values() if d.patch is not None))
 
 
-class BagOfVisualWords(FittedParams, TransformerMixin, BaseEstimator):
+class BagOfVisualWords(FittedParams, TransformerMixin, BaseEstimator, fitted_params=("patch_size", "descriptor")):
     """Describe images by the histogram of their patches' nearest visual words.
 
     ``fit`` cuts dense patches of ``patch_size`` at ``stride`` from every image (at most
@@ -68,9 +68,6 @@ class BagOfVisualWords(FittedParams, TransformerMixin, BaseEstimator):
     inertia_ : float
         k-means inertia of the fitted codebook.
     """
-
-    #: what the words were learned from: ``transform`` refuses them changed after ``fit``
-    _fitted_params = ("patch_size", "descriptor")
 
     def __init__(
         self,

@@ -74,12 +74,23 @@ def _latin1_bytes(text: str, encoding: str = "latin1") -> bytes:
     return text.encode("latin1")
 
 
+def _integer_scalar(dtype: np.dtype, data: bytes) -> np.integer:
+    """A NumPy integer scalar from its bytes (labels written as ``list(y)`` of a NumPy array)."""
+    if not isinstance(dtype, np.dtype) or dtype.kind not in "iu" or not isinstance(data, bytes):
+        raise pickle.UnpicklingError(f"it holds a NumPy scalar of dtype {dtype}, where only integers may stand")
+    if len(data) != dtype.itemsize:
+        raise pickle.UnpicklingError(f"a NumPy {dtype} scalar of {len(data)} bytes")
+    return np.frombuffer(data, dtype=dtype)[0]
+
+
 class _BatchUnpickler(pickle.Unpickler):
     """An unpickler that builds only dicts, lists, bytes, str, numbers and NumPy arrays."""
 
     def find_class(self, module: str, name: str):
         if (module, name) == ("_codecs", "encode"):
             return _latin1_bytes
+        if (module, name) in (("numpy.core.multiarray", "scalar"), ("numpy._core.multiarray", "scalar")):
+            return _integer_scalar
         if (module, name) in _ALLOWED_GLOBALS:
             return super().find_class(module, name)
         raise pickle.UnpicklingError(f"it names {module}.{name}, which a CIFAR-10 batch never holds")
@@ -107,7 +118,7 @@ def _read_batch(path: object, raw: bytes) -> tuple[np.ndarray, np.ndarray]:
     if not isinstance(data, np.ndarray) or data.dtype != np.uint8:
         what = data.dtype if isinstance(data, np.ndarray) else type(data).__name__
         raise ValueError(f"{path}: b'data' must be a uint8 array of pixels, got {what}")
-    if not isinstance(labels, list) or not all(type(v) is int for v in labels):
+    if not isinstance(labels, list) or not all(type(v) is int or isinstance(v, np.integer) for v in labels):
         raise ValueError(f"{path}: b'labels' must be a list of ints")
     labels = np.asarray(labels, dtype=np.int64)
     if data.ndim != 2 or data.shape[1] != 3072 or labels.shape != (data.shape[0],):

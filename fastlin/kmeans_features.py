@@ -42,7 +42,7 @@ MAX_PIXEL = 1e15
 SAMPLE_BLOCK = 65536
 
 
-class KMeansFeatures(FittedParams, TransformerMixin, BaseEstimator):
+class KMeansFeatures(FittedParams, TransformerMixin, BaseEstimator, fitted_params=("patch_size", "contrast_eps")):
     """Encode images by a k-means codebook of whitened patches, pooled over a grid.
 
     ``fit`` samples ``n_patches`` random patches of the training images, normalizes each
@@ -108,8 +108,6 @@ class KMeansFeatures(FittedParams, TransformerMixin, BaseEstimator):
     inertia_ : float
         k-means inertia of the codebook on the sampled patches.
     """
-
-    _fitted_params = ("patch_size", "contrast_eps")
 
     def __init__(
         self,

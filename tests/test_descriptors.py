@@ -5,6 +5,7 @@ descriptors: extract_features, the command's parser and featurizing, the Dask wr
 the bag of words and the tier tests.
 """
 
+import dataclasses
 import importlib
 import inspect
 
@@ -13,7 +14,7 @@ import pytest
 
 import fastlin
 from fastlin import _tiers, cli, descriptors
-from tests.registry import OPERATIONS, Operation, compare_features, image_case
+from tests.registry import LBP_HISTOGRAM, OPERATIONS
 from tests.test_tiers import check_tiers
 
 # --- a toy descriptor, in three tiers of its own -----------------------------------------------
@@ -56,17 +57,8 @@ def _toy_run(case, data, impl, n_threads):
     return _toy_batch(data["images"], impl=impl, n_threads=n_threads)
 
 
-TOY_OPERATION = Operation(
-    name="toyrows",
-    run=_toy_run,
-    make=image_case,
-    main="images",
-    dtypes=("uint8", "float64"),
-    test_shapes=((3, 7, 5),),
-    bench_shapes=((10, 32, 32),),
-    smoke_shape=(2, 8, 8),
-    compare=compare_features(1e-12),
-)
+# the LBP histogram's row of the table, with the toy's own calls: same shapes, dtypes, comparison
+TOY_OPERATION = dataclasses.replace(LBP_HISTOGRAM, name="toyrows", topic="", run=_toy_run, dtypes=("uint8", "float64"))
 
 
 @pytest.fixture

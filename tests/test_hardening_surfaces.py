@@ -280,3 +280,33 @@ def test_cli_scheduler_without_dask_is_one_line_and_exit_2():
                          cwd=ROOT, timeout=600)  # fmt: skip
     assert out.returncode == 2, out.stderr
     assert out.stderr.strip() == 'fastlin: error: --scheduler needs Dask: pip install "fastlin[dask]"'
+
+
+# load_cifar10: labels written as NumPy integers (a subset saved in the official format) ------
+
+
+def test_cifar_labels_written_as_numpy_integers_are_read(tmp_path):
+    import pickle
+
+    from fastlin.datasets import CIFAR10_FILES, load_cifar10
+
+    rng = np.random.default_rng(0)
+    for name in CIFAR10_FILES:
+        y = rng.integers(0, 10, 3)
+        with open(tmp_path / name, "wb") as fh:
+            pickle.dump({b"data": rng.integers(0, 256, (3, 3072)).astype(np.uint8), b"labels": list(y)}, fh)
+    X_train, y_train, _, y_test = load_cifar10(tmp_path)
+    assert y_train.shape == (15,) and y_train.dtype == np.int64 and y_test.shape == (3,)
+
+
+def test_cifar_numpy_scalars_other_than_integers_are_refused(tmp_path):
+    import pickle
+
+    from fastlin.datasets import CIFAR10_FILES, load_cifar10
+
+    for name in CIFAR10_FILES:
+        with open(tmp_path / name, "wb") as fh:
+            labels = [np.float64(1.5)] * 3
+            pickle.dump({b"data": np.zeros((3, 3072), np.uint8), b"labels": labels}, fh)
+    with pytest.raises(ValueError, match="data_batch_1.*float64"):
+        load_cifar10(tmp_path)
