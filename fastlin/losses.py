@@ -8,6 +8,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from fastlin import _tiers
+from fastlin._spec import use_gemm
 from fastlin._validation import (
     as_float_array,
     check_finite,
@@ -28,7 +29,7 @@ KINDS = ("svm", "squared_hinge", "softmax")
 class _LossProblem:
     """Validated inputs of a loss call, ready for any tier's kernel."""
 
-    WT: np.ndarray  # (C, D) C-contiguous in X's dtype: W transposed, the kernels' layout
+    WT: np.ndarray  # (C, D) in X's dtype: W transposed (C-contiguous for the tiles, a view for GEMM)
     X: np.ndarray  # (N, D) C-contiguous float32/float64
     y: np.ndarray  # (N,) intp in [0, C)
     weights: np.ndarray  # (N,) float64, w_i / sum(w)
@@ -43,7 +44,11 @@ def _prepare(W: ArrayLike, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike 
         raise ValueError(f"X has {X.shape[1]} columns but W has {W.shape[0]} rows; they must match (X @ W)")
     y = check_labels(y, X.shape[0], W.shape[1])
     weights = normalized_sample_weight(sample_weight, X.shape[0])
-    return _LossProblem(writable_contiguous(W.T, X.dtype), X, y, weights, W)
+    if use_gemm(W.shape[1], X.dtype):  # the products run as GEMMs on W's own layout: no transposed copy
+        WT = W.astype(X.dtype, copy=False).T
+    else:  # the register tiles read rows of W.T
+        WT = writable_contiguous(W.T, X.dtype)
+    return _LossProblem(WT, X, y, weights, W)
 
 
 def loss_grad_rows(kind, X, rows, WT, bias, y, weights, delta, penalty, impl, n_threads):

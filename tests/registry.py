@@ -187,8 +187,8 @@ def _loss_op(kind: str) -> Operation:
         make=_loss_case,
         main="X",
         dtypes=("float32", "float64"),
-        test_shapes=((37, 11, 5), (130, 7, 3)),
-        bench_shapes=((500, 3073, 10), (49000, 3073, 10), (10000, 512, 100)),
+        test_shapes=((37, 11, 5), (130, 7, 3), (70, 9, 40)),  # the last: the GEMM path (C >= 32)
+        bench_shapes=((500, 3073, 10), (49000, 3073, 10), (10000, 512, 100), (1000, 4096, 1000), (256, 14400, 10)),
         smoke_shape=(64, 33, 10),
         compare=compare_loss,
         naive_bench_limit=500 * 3073 * 10,
