@@ -93,7 +93,7 @@ SETTINGS = (
     ("GNU OpenMP's default spin (GOMP_SPINCOUNT=300000)", {"GOMP_SPINCOUNT": "300000"}, ""),
     ("torch imported first: its libgomp read the environment before fastlin set it", {}, "torch-first"),
     ("torch imported first, GOMP_SPINCOUNT=1000 set by the user", {"GOMP_SPINCOUNT": "1000"}, "torch-first"),
-    ("GOMP_SPINCOUNT=1000, OPENBLAS_THREAD_TIMEOUT=4", {"OPENBLAS_THREAD_TIMEOUT": "4"}, ""),
+    ("the fastlin command: GOMP_SPINCOUNT=1000, OPENBLAS_THREAD_TIMEOUT=4", {"OPENBLAS_THREAD_TIMEOUT": "4"}, ""),
 )
 
 

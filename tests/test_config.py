@@ -1,6 +1,7 @@
 """Package hygiene: shared kernel options, nothing compiled or imported at import time."""
 
 import importlib
+import os
 import pkgutil
 import subprocess
 import sys
@@ -107,3 +108,24 @@ def test_openmp_spin_count_is_ours_unless_the_user_chose(user_env, expected):
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, env={**env, **user_env}
     )
     assert out.stdout.split()[-1] == str(expected)
+
+
+def test_the_command_sets_openblas_spin_before_numpy_loads(monkeypatch):
+    import fastlin.cli
+    import fastlin_command
+
+    # the entry module itself imports nothing that loads NumPy
+    out = subprocess.run(
+        [sys.executable, "-c", "import sys, fastlin_command; print('numpy' in sys.modules)"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.stdout.strip() == "False", out.stderr
+    seen = []
+    monkeypatch.setattr(fastlin.cli, "main", lambda: seen.append(os.environ.get("OPENBLAS_THREAD_TIMEOUT")) or 0)
+    monkeypatch.delenv("OPENBLAS_THREAD_TIMEOUT", raising=False)
+    assert fastlin_command.main() == 0
+    monkeypatch.setenv("OPENBLAS_THREAD_TIMEOUT", "28")  # the user's choice stands
+    assert fastlin_command.main() == 0
+    assert seen == ["4", "28"]
