@@ -6,6 +6,8 @@ classifier takes (``--features lbp`` of the ``fastlin`` command).
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from numpy.typing import ArrayLike
 
@@ -69,6 +71,19 @@ def _check_var_pixels(name: str, batch: np.ndarray, code: int) -> None:
             )
 
 
+#: scikit-image's warning for float images, word for word (its own tests expect it)
+FLOAT_WARNING = (
+    "Applying `local_binary_pattern` to floating-point images may give unexpected results when small "
+    "numerical differences between adjacent pixels are present. It is recommended to use this function "
+    "with images of integer dtype."
+)
+
+
+def _warn_if_float(images: np.ndarray) -> None:
+    if images.dtype.kind == "f":
+        warnings.warn(FLOAT_WARNING, UserWarning, stacklevel=3)
+
+
 def local_binary_pattern(image: ArrayLike, P: int, R: float, method: str = "default") -> np.ndarray:
     """Local binary pattern codes of a grayscale image, a drop-in for scikit-image's.
 
@@ -80,7 +95,8 @@ def local_binary_pattern(image: ArrayLike, P: int, R: float, method: str = "defa
     ----------
     image : array_like of shape (H, W)
         Integer or float pixels (integer images are the safer choice: tiny differences
-        between float neighbours flip bits).
+        between float neighbours flip bits; float images give scikit-image's
+        ``UserWarning`` saying so, here and in :func:`lbp_batch`).
     P : int
         Sample points on the circle, 1 to 31.
     R : float
@@ -98,6 +114,7 @@ def local_binary_pattern(image: ArrayLike, P: int, R: float, method: str = "defa
     ndarray of shape (H, W), float64
     """
     params = _lbp_params(P, R, method)
+    _warn_if_float(as_array("image", image))
     images = _gray_batch("image", image, batch=False)
     _check_var_pixels("image", images, params[2])
     return _tiers.run("lbp", "lbp_codes", "jit", None, images, *params)[0]
@@ -120,6 +137,7 @@ def lbp_batch(
     """
     params = _lbp_params(P, R, method)
     impl, n_threads = check_tier(impl, n_threads)
+    _warn_if_float(as_array("images", images))
     batch = _gray_batch("images", images, batch=True)
     _check_var_pixels("images", batch, params[2])
     return _tiers.run("lbp", "lbp_codes", impl, n_threads, batch, *params)

@@ -114,3 +114,15 @@ def test_cli_trains_on_lbp_features(capsys):
 def test_bad_input(call, exc, match):
     with pytest.raises(exc, match=match):
         call()
+
+
+@pytest.mark.parametrize("impl", ["jit", "vectorized", "naive"])
+def test_float_images_warn_as_scikit_image_does(impl):
+    image = np.random.default_rng(0).random((6, 7))
+    with pytest.warns(UserWarning, match="^Applying `local_binary_pattern` to floating-point images may give"):
+        fastlin.lbp_batch(image[None], 8, 1, impl=impl)
+    with pytest.warns(UserWarning, match="^Applying `local_binary_pattern` to floating-point images"):
+        fastlin.local_binary_pattern(image, 8, 1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fastlin.local_binary_pattern((image * 255).astype(np.uint8), 8, 1)  # integers: no warning
