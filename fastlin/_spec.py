@@ -26,6 +26,7 @@ def use_gemm(n_classes: int, dtype: np.dtype) -> bool:
     """Whether the jit loss runs its products as GEMMs for ``n_classes`` classes of ``dtype``."""
     return n_classes >= GEMM_MIN_CLASSES[np.dtype(dtype)]
 
+
 #: the chunk sizes of each kernel family, in items per chunk at least
 MIN_CHUNK = {"losses": 128, "kmeans": 1024, "images": 1, "rows": 16}
 
