@@ -19,11 +19,12 @@ _LAZY_NAMES = {
     "BagOfVisualWords": "fastlin.bow",
     "KMeansFeatures": "fastlin.kmeans_features",
     "Standardizer": "fastlin.preprocessing",
+    "tune": "fastlin.tuning",
 }
 #: public submodules reachable as attributes after `import fastlin`
 _LAZY_MODULES = (
     *("bow", "classifiers", "cli", "color", "datasets", "features"),
-    *("hog", "kmeans", "kmeans_features", "lbp", "losses", "optim", "preprocessing"),
+    *("hog", "kmeans", "kmeans_features", "lbp", "losses", "optim", "preprocessing", "tuning"),
 )
 
 
@@ -63,4 +64,5 @@ __all__ = [
     "softmax_loss",
     "squared_hinge_loss",
     "svm_loss",
+    "tune",
 ]

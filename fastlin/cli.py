@@ -142,6 +142,12 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--reg", type=_non_negative_float, help="regularization strength (default: the model's)")
     train.add_argument("--batch-size", type=_positive_int, help="default: 200")
     train.add_argument("--iters", type=_positive_int, help="SGD steps (default: 1000)")
+    train.add_argument(
+        "--tune",
+        metavar="N",
+        type=_positive_int,
+        help="N trials of learning rate and regularization (log-uniform) on the validation split; the best is tested",
+    )
     coates = train.add_argument_group("coates features (Coates, Lee & Ng 2011)")
     coates.add_argument("--centroids", type=_positive_int, default=1600, help="codebook size (default 1600)")
     coates.add_argument(
@@ -291,7 +297,7 @@ def _on_cluster(address: str, splits, fns) -> list[np.ndarray]:
         return [np.ascontiguousarray(f) for f in dask.compute(*lazy)]
 
 
-def _plot(path: str, model, images_shape: tuple, features: str, class_names: tuple) -> str:
+def _plot(path: str, model, images_shape: tuple, features: str, class_names: tuple, search=None) -> str:
     try:
         import matplotlib
 
@@ -302,23 +308,38 @@ def _plot(path: str, model, images_shape: tuple, features: str, class_names: tup
     C = model.coef_.shape[1]
     templates = features == "raw"
     fig = plt.figure(figsize=(12, 6 if templates else 4))
-    ax = fig.add_subplot(2 if templates else 1, 1, 1)
+    cols = max(C, 2)
+    grid = fig.add_gridspec(2 if templates else 1, cols)
+    ax = fig.add_subplot(grid[0, : cols // 2] if search is not None else grid[0, :])
     ax.plot(model.loss_history_, lw=0.8)
     ax.set_xlabel("SGD step")
     ax.set_ylabel("loss")
-    ax.set_title("training loss")
+    ax.set_title("training loss" + (" (best trial)" if search is not None else ""))
+    if search is not None:  # the course's picture of a search: validation accuracy over (lr, reg)
+        results = search.cv_results_
+        rates = results["param_learning_rate"].astype(float)
+        regs = results["param_reg"].astype(float)
+        sub = fig.add_subplot(grid[0, cols // 2 :])
+        dots = sub.scatter(rates, regs, c=results["mean_test_score"], cmap="viridis", s=60, edgecolors="black")
+        sub.set_xscale("log")
+        sub.set_yscale("log")
+        sub.set_xlabel("learning rate")
+        sub.set_ylabel("regularization strength")
+        sub.set_title("search: validation accuracy of each trial")
+        fig.colorbar(dots, ax=sub, label="val accuracy")
     if templates:  # each column of W, shaped as an image: the classic picture of a linear classifier
         for c in range(C):
             w = model.coef_[:, c].reshape(images_shape)
             w = (w - w.min()) / (np.ptp(w) or 1.0)
-            sub = fig.add_subplot(2, C, C + c + 1)
+            sub = fig.add_subplot(grid[1, c])
             sub.imshow(w, cmap=None if w.ndim == 3 else "gray")
             sub.set_title(class_names[int(model.classes_[c])], fontsize=9)
             sub.axis("off")
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
-    return "loss curve and weight templates" if templates else "loss curve (templates need --features raw)"
+    what = "loss curve and weight templates" if templates else "loss curve (templates need --features raw)"
+    return what + (", and the search" if search is not None else "")
 
 
 def _model_settings(args: argparse.Namespace) -> dict:
@@ -341,6 +362,51 @@ def _model_settings(args: argparse.Namespace) -> dict:
         schedule=args.schedule,
     )
     return {k: given[k] if given.get(k) is not None else preset[k] for k in preset}
+
+
+def _tune(model, Ftr, ytr, Fval, yval, n_trials: int, seed: int):
+    """``n_trials`` of learning rate and regularization, log-uniform around the model's own; prints each."""
+    from scipy.stats import loguniform
+
+    import fastlin
+
+    lr, reg = model.learning_rate, model.reg
+    space = {
+        "learning_rate": loguniform(lr / 100, lr * 10),
+        "reg": loguniform(max(reg, 1e-4) / 100, max(reg, 1e-4) * 100),
+    }
+    search = fastlin.tune(model, Ftr, ytr, Fval, yval, params=space, n_iter=n_trials, random_state=seed)
+    results = search.cv_results_
+    for k, trial in enumerate(results["params"]):
+        print(
+            f"trial {k + 1:3d}  lr {trial['learning_rate']:.3e}  reg {trial['reg']:.3e}  "
+            f"val {results['mean_test_score'][k]:.4f}  train {results['mean_train_score'][k]:.4f}  "
+            f"time {results['mean_fit_time'][k]:.2f}s"
+        )
+    best = search.best_params_
+    print(f"best      lr {best['learning_rate']:.3e}  reg {best['reg']:.3e}  val {search.best_score_:.4f}")
+    return search
+
+
+#: the first steps watched for a rising loss, and how far above its start counts as rising
+EARLY_STEPS, RISE = 100, 1.5
+
+
+def _warn_if_the_loss_rose(history: np.ndarray) -> None:
+    """One line on stderr when the loss of the first steps climbs well above where it began.
+
+    The course's "learning rate too high" curve: SGD overshoots, the loss climbs, and only a
+    decaying schedule brings it back; the run ends with a poor model and no error.
+    """
+    if len(history) < 2:
+        return
+    early = history[1:EARLY_STEPS]
+    if early.max() > RISE * history[0]:
+        print(
+            f"fastlin: warning: the loss rose from {history[0]:.3g} to {early.max():.3g} within the first "
+            f"{len(early) + 1} steps: the learning rate is likely too high (try a smaller --lr)",
+            file=sys.stderr,
+        )
 
 
 def _check_arguments(args: argparse.Namespace, coates: bool, image_shape: tuple | None) -> None:
@@ -405,10 +471,15 @@ def train(args: argparse.Namespace) -> int:
         kw["loss"] = settings["loss"]
     elif settings["loss"] is not None:
         raise _UsageError("--loss is an option of --model svm")
-    model = cls(**kw)
     t = time.perf_counter()
-    model.fit(Ftr, ytr)
+    search = None
+    if args.tune:
+        search = _tune(cls(**kw), Ftr, ytr, Fval, yval, args.tune, args.seed)
+        model = search.best_estimator_
+    else:
+        model = cls(**kw).fit(Ftr, ytr)
     times["train"] = time.perf_counter() - t
+    _warn_if_the_loss_rose(model.loss_history_)
     t = time.perf_counter()
     acc = {name: model.score(F, y) for name, F, y in (("train", Ftr, ytr), ("val", Fval, yval), ("test", Fte, yte))}
     times["evaluate"] = time.perf_counter() - t
@@ -423,7 +494,7 @@ def train(args: argparse.Namespace) -> int:
     print("time      " + "  ".join(f"{k} {v:.2f}s" for k, v in times.items()))
     print(f"loss      first {model.loss_history_[0]:.4f}  last {model.loss_history_[-1]:.4f}")
     if args.plot:
-        what = _plot(args.plot, model, Xtr.shape[1:], args.features, class_names)
+        what = _plot(args.plot, model, Xtr.shape[1:], args.features, class_names, search)
         print(f"plot      {args.plot}: {what}")
     return 0
 

@@ -244,6 +244,7 @@ def _sgd(
     history = np.empty(num_iters)
     progress = Progress(num_iters, verbose, what="sgd")
     lr = math.nan
+    done = 0  # steps whose loss is in history
     try:
         for it in range(num_iters):
             rows, weights = batches.next()
@@ -255,6 +256,7 @@ def _sgd(
             except FloatingPointError as e:
                 raise FloatingPointError(f"SGD diverged at step {state.step} (learning rate {lr}): {e}") from None
             history[it] = loss
+            done = it + 1
             dW = dWT.T
             with np.errstate(over="ignore", invalid="ignore"):  # divergence is caught by the checks
                 _update(state, dW, db, lr, momentum, fit_intercept)
@@ -262,9 +264,13 @@ def _sgd(
             if state.step % CHECK_EVERY == 0:
                 _check_parameters(state, lr)
             progress.update(it + 1, history[it])
+        _check_parameters(state, lr)
+    except FloatingPointError as e:
+        # the losses of the steps before the divergence, for the picture of a rate too high
+        e.loss_history = history[:done].copy()
+        raise
     finally:
         progress.close()
-    _check_parameters(state, lr)
     return history
 
 
@@ -330,7 +336,8 @@ def sgd(
     ------
     FloatingPointError
         A rate that is not finite or negative, or weights that overflow; the message names
-        the step and the learning rate.
+        the step and the learning rate, and its ``loss_history`` attribute holds the losses
+        of the steps before (for a picture of the divergence).
     """
     kind = check_choice("kind", kind, KINDS)
     X = as_features(X)
