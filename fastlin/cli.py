@@ -342,6 +342,17 @@ def _plot(path: str, model, images_shape: tuple, features: str, class_names: tup
     return what + (", and the search" if search is not None else "")
 
 
+#: the default learning rate times the number of features, per model: on standardized
+#: features the scores' scale grows with their number, and so does the step SGD can take
+#: (chosen on CIFAR-10's and the digits' validation splits; docs/results.md)
+LR_TIMES_FEATURES = {"softmax": 4.0, "svm": 0.7}
+
+
+def default_learning_rate(model: str, n_features: int) -> float:
+    """The learning rate ``fastlin train`` uses when neither ``--lr`` nor a preset gives one."""
+    return LR_TIMES_FEATURES[model] / n_features
+
+
 def _model_settings(args: argparse.Namespace) -> dict:
     """The model's settings: what the user gave, else the preset of the features, else the defaults.
 
@@ -370,11 +381,8 @@ def _tune(model, Ftr, ytr, Fval, yval, n_trials: int, seed: int):
 
     import fastlin
 
-    lr, reg = model.learning_rate, model.reg
-    space = {
-        "learning_rate": loguniform(lr / 100, lr * 10),
-        "reg": loguniform(max(reg, 1e-4) / 100, max(reg, 1e-4) * 100),
-    }
+    lr, reg = model.learning_rate, max(model.reg, 1e-4)
+    space = {"learning_rate": loguniform(lr / 30, lr * 30), "reg": loguniform(reg / 100, reg * 100)}
     search = fastlin.tune(model, Ftr, ytr, Fval, yval, params=space, n_iter=n_trials, random_state=seed)
     results = search.cv_results_
     for k, trial in enumerate(results["params"]):
@@ -463,8 +471,9 @@ def train(args: argparse.Namespace) -> int:
         n_threads=args.threads,
         verbose=settings["progress"] and not args.quiet,
     )
-    if settings["lr"] is not None:
-        kw["learning_rate"] = settings["lr"]
+    kw["learning_rate"] = (
+        settings["lr"] if settings["lr"] is not None else default_learning_rate(settings["model"], Ftr.shape[1])
+    )
     if settings["reg"] is not None:
         kw["reg"] = settings["reg"]
     if cls is LinearSVM and settings["loss"] is not None:
