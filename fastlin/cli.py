@@ -383,7 +383,8 @@ def _tune(model, Ftr, ytr, Fval, yval, n_trials: int, seed: int):
 
     lr, reg = model.learning_rate, max(model.reg, 1e-4)
     space = {"learning_rate": loguniform(lr / 30, lr * 30), "reg": loguniform(reg / 100, reg * 100)}
-    search = fastlin.tune(model, Ftr, ytr, Fval, yval, params=space, n_iter=n_trials, random_state=seed)
+    jobs = 2 if model.n_threads is None else 1  # measured faster on 2 cores (fastlin.tune's docstring)
+    search = fastlin.tune(model, Ftr, ytr, Fval, yval, params=space, n_iter=n_trials, random_state=seed, n_jobs=jobs)
     results = search.cv_results_
     for k, trial in enumerate(results["params"]):
         print(

