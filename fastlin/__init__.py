@@ -1,6 +1,7 @@
 """fastlin: fast, faithful kernels for the classic linear image classifier."""
 
 from fastlin.color import color_histogram_hsv, color_histogram_hsv_batch
+from fastlin.dsift import dsift, dsift_batch
 from fastlin.features import extract_features
 from fastlin.gradcheck import grad_check_sparse, numerical_gradient, rel_error
 from fastlin.hog import hog, hog_batch
@@ -23,7 +24,7 @@ _LAZY_NAMES = {
 }
 #: public submodules reachable as attributes after `import fastlin`
 _LAZY_MODULES = (
-    *("bow", "classifiers", "cli", "color", "datasets", "features"),
+    *("bow", "classifiers", "cli", "color", "datasets", "descriptors", "dsift", "features"),
     *("hog", "kmeans", "kmeans_features", "lbp", "losses", "optim", "preprocessing", "tuning"),
 )
 
@@ -50,6 +51,8 @@ __all__ = [
     "Standardizer",
     "color_histogram_hsv",
     "color_histogram_hsv_batch",
+    "dsift",
+    "dsift_batch",
     "extract_features",
     "grad_check_sparse",
     "hog",

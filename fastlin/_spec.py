@@ -153,3 +153,50 @@ def lbp_uniform_code(ones: int, changes: int, first_one: int, first_zero: int, P
 def lbp_n_bins(P: int, method: str) -> int:
     """How many distinct codes a method gives: the bins of its histogram."""
     return {"default": 2**P, "ror": 2**P, "uniform": P + 2, "nri_uniform": P * (P - 1) + 3}[method]
+
+
+#: dense SIFT's descriptor geometry (VLFeat's and Lowe's): 4 x 4 spatial bins of 8 orientations
+DSIFT_BINS = 4
+DSIFT_ORIENTATIONS = 8
+
+
+def dsift_geometry(bounds: tuple, step: int, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """The upper-left bin positions (xs, ys) of the frames inside ``bounds``, as VLFeat places them.
+
+    ``bounds`` = (min_x, min_y, max_x, max_y), inclusive. A frame spans
+    ``size * (DSIFT_BINS - 1) + 1`` pixels; frames start at the minimum and go ``step`` apart
+    while they fit inside the bounds.
+    """
+    min_x, min_y, max_x, max_y = bounds
+    span = size * (DSIFT_BINS - 1) + 1
+    return np.arange(min_x, max_x - span + 2, step), np.arange(min_y, max_y - span + 2, step)
+
+
+def dsift_kernel(size: int, index: int, window_size: float) -> np.ndarray:
+    """VLFeat's bin ``index`` kernel (Gaussian window): a triangle of half-width ``size`` times a Gaussian, float32.
+
+    ``exp`` is taken in float64 and rounded once, as glibc's correctly rounded ``expf`` gives it.
+    """
+    f = np.float32
+    delta = f(size) * (f(index) - f(0.5) * f(DSIFT_BINS - 1))
+    sigma = f(size) * f(window_size)
+    x = np.arange(-size + 1, size, dtype=np.float32)
+    z = (x - delta) / sigma
+    gauss = np.exp((f(-0.5) * z * z).astype(np.float64)).astype(np.float32)
+    return (f(1) - np.abs(x) / f(size)) * gauss
+
+
+def dsift_window_means(size: int, window_size: float) -> np.ndarray:
+    """VLFeat's mean Gaussian window weight of each spatial bin (the flat window's reweighting), float32."""
+    f = np.float32
+    sigma = f(size) * f(window_size)
+    x = np.arange(-size + 1, size, dtype=np.float32)
+    means = np.empty(DSIFT_BINS, dtype=np.float32)
+    for index in range(DSIFT_BINS):
+        delta = f(size) * (f(index) - f(0.5) * f(DSIFT_BINS - 1))
+        z = (x - delta) / sigma
+        acc = f(0)
+        for g in np.exp((f(-0.5) * z * z).astype(np.float64)).astype(np.float32):
+            acc = f(acc + g)  # in order, as VLFeat sums
+        means[index] = acc / f(2 * size - 1)
+    return means

@@ -28,6 +28,7 @@ CONTRACTS: dict[str, tuple[str, ...]] = {
     "bow": ("describe_patches", "encode_patches", "count_nearest_words"),
     "lbp": ("lbp_codes", "lbp_histograms"),
     "kmeans_features": ("encode_pooled",),
+    "dsift": ("dsift_batch",),
 }
 
 

@@ -203,3 +203,31 @@ def cs231n_softmax_train(X, y, W, learning_rate, reg, num_iters, batch_size, see
         W -= learning_rate * dW
         history.append(loss)
     return W, history
+
+
+def vlfeat_dsift_loop(images, step, size, fast):
+    """VLFeat's own dense SIFT (MATLAB's vl_dsift through tests/vlfeat.py), image by image; None without it."""
+    from tests import vlfeat
+
+    if vlfeat.available() is not None:
+        return None
+    scale = np.float32(255) if images.dtype == np.uint8 else np.float32(1)
+    return np.stack([vlfeat.matlab_dsift(im.astype(np.float32) / scale, step, size, fast)[1] for im in images])
+
+
+def opencv_sift_grid_loop(images, step, size):
+    """OpenCV's ``SIFT.compute`` on the same dense grid, image by image: what Python users loop
+    today (a different descriptor: its own Gaussian window and interpolation). None without OpenCV."""
+    if cv2 is None:
+        return None
+    H, W = images.shape[1:3]
+    span = 3 * size + 1
+    centre = 0.5 * (span - 1)
+    points = [cv2.KeyPoint(float(x + centre), float(y + centre), float(4 * size))
+              for x in range(0, W - span + 1, step) for y in range(0, H - span + 1, step)]  # fmt: skip
+    sift = cv2.SIFT_create()
+    out = []
+    for im in images:
+        gray = im if im.dtype == np.uint8 else np.clip(im * 255, 0, 255).astype(np.uint8)
+        out.append(sift.compute(gray, points)[1])
+    return np.stack(out)

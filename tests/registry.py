@@ -466,10 +466,73 @@ KMEANS_FEATURES = Operation(
 )
 
 #: every operation, by name
+#: the ladder's dense SIFT: VLFeat's PHOW-like size 4, step 2 (100 frames on a 32x32 image)
+DSIFT_KW = dict(step=2, size=4)
+
+
+def _dsift_run(fast):
+    def run(case, data, impl, n_threads):
+        return fastlin.dsift_batch(data["images"], fast=fast, impl=impl, n_threads=n_threads, **DSIFT_KW)[1:]
+
+    return run
+
+
+def _compare_dsift(a, b, dtype):
+    for x, y in zip(a, b, strict=True):  # norms and descriptors: every tier is VLFeat's bits
+        np.testing.assert_array_equal(x, y)
+
+
+def _make_vlfeat_dsift(fast):
+    def make(case):
+        images = case.data["images"]
+        if peers.vlfeat_dsift_loop(images[:1], fast=fast, **DSIFT_KW) is None:
+            return None
+        return lambda: peers.vlfeat_dsift_loop(images, fast=fast, **DSIFT_KW)
+
+    return make
+
+
+def _check_vlfeat_dsift(peer, ours, case):
+    np.testing.assert_array_equal(ours[1], peer)
+
+
+def _make_opencv_sift(case):
+    images = case.data["images"]
+    if peers.opencv_sift_grid_loop(images[:1], **DSIFT_KW) is None:
+        return None
+    return lambda: peers.opencv_sift_grid_loop(images, **DSIFT_KW)
+
+
+def _check_opencv_sift(peer, ours, case):
+    assert peer.shape == ours[1].shape  # the same grid; another descriptor
+
+
+def _dsift_op(fast: bool) -> Operation:
+    return Operation(
+        name="dsift_fast" if fast else "dsift",
+        topic="dsift",
+        run=_dsift_run(fast),
+        make=image_case,
+        main="images",
+        dtypes=("uint8", "float32"),
+        test_shapes=((3, 17, 20), (1, 23, 18)),
+        bench_shapes=((1000, 32, 32), (1, 512, 512)),
+        smoke_shape=(4, 16, 16),
+        compare=_compare_dsift,
+        naive_bench_limit=32 * 32,
+        peers=(
+            Peer("vlfeat", _make_vlfeat_dsift(fast), _check_vlfeat_dsift),
+            Peer("opencv", _make_opencv_sift, _check_opencv_sift),
+        ),
+    )
+
+
+DSIFT, DSIFT_FAST = _dsift_op(False), _dsift_op(True)
+
 OPERATIONS: dict[str, Operation] = {
     op.name: op
     for op in (
         *(_loss_op(kind) for kind in ("svm", "squared_hinge", "softmax")),
-        *(HOG, COLOR, KMEANS, BOW, LBP, LBP_HISTOGRAM, KMEANS_FEATURES),
+        *(HOG, COLOR, KMEANS, BOW, LBP, LBP_HISTOGRAM, KMEANS_FEATURES, DSIFT, DSIFT_FAST),
     )
 }

@@ -1,0 +1,248 @@
+"""Dense SIFT kernels: VLFeat's arithmetic, compiled, one image per ``prange`` iteration.
+
+The contract of :mod:`fastlin.naive.dsift`. No fastmath: VLFeat's float32 operations run in
+its order (no fused multiply-adds, no reassociated sums), so the descriptors are its bits.
+Work VLFeat does and the frames never read is skipped: with the Gaussian window, each
+bin's column filter runs only on the rows the frames sample and its row filter only at the
+sampled columns (every output value is still the same sum in the same order). The flat
+window's triangular filter is a running sum, whose rounding depends on the whole column,
+so its first pass runs on every column; its second pass only on the sampled rows.
+"""
+
+import numpy as np
+from numba import njit, prange
+
+from fastlin._config import EXACT_HELPER_OPTIONS, EXACT_PARALLEL_OPTIONS
+from fastlin._spec import DSIFT_BINS, DSIFT_ORIENTATIONS, dsift_geometry, dsift_kernel, dsift_window_means
+
+T = DSIFT_ORIENTATIONS
+B = DSIFT_BINS
+EPS = np.float32(1.19209290e-07)
+TWO_PI = np.float32(2 * np.pi)
+QUARTER_PI = np.float32(np.pi / 4)
+THREE_QUARTER_PI = np.float32(3 * np.pi / 4)
+C1 = np.float32(0.9675)
+C3 = np.float32(0.1821)
+HALF = np.float32(0.5)
+ONE_AND_HALF = np.float32(1.5)
+ONE = np.float32(1.0)
+ZERO = np.float32(0.0)
+CLAMP = np.float32(0.2)
+MAGIC = np.int32(0x5F3759DF)
+PER_RADIAN = T / (2 * np.pi)  # float64, as VLFeat's int / double
+
+
+@njit(**EXACT_HELPER_OPTIONS)
+def _fast_sqrt_into(x, out, bits):
+    """``out = vl_fast_sqrt_f(x)`` elementwise (``bits``: int32 scratch of x's length)."""
+    xi = x.view(np.int32)
+    for i in range(x.shape[0]):
+        bits[i] = MAGIC - (xi[i] >> 1)
+    u = bits.view(np.float32)
+    for i in range(x.shape[0]):
+        half = HALF * x[i]
+        v = u[i]
+        v = v * (ONE_AND_HALF - half * v * v)
+        v = v * (ONE_AND_HALF - half * v * v)
+        out[i] = ZERO if np.float64(x[i]) < 1e-8 else x[i] * v
+
+
+@njit(**EXACT_HELPER_OPTIONS)
+def _orientation_planes(image, planes, gx, gy, sq, mod, bits):
+    """VLFeat's gradient of A = image.T split into T planes (planes: (T, W, H) zeros)."""
+    H, W = image.shape  # A is (W, H): its row y is the image's column y
+    for y in range(W):
+        for x in range(H):
+            if y == 0:
+                gy[x] = image[x, y + 1] - image[x, y]
+            elif y == W - 1:
+                gy[x] = image[x, y] - image[x, y - 1]
+            else:
+                gy[x] = HALF * (image[x, y + 1] - image[x, y - 1])
+            if x == 0:
+                gx[x] = image[x + 1, y] - image[x, y]
+            elif x == H - 1:
+                gx[x] = image[x, y] - image[x - 1, y]
+            else:
+                gx[x] = HALF * (image[x + 1, y] - image[x - 1, y])
+            sq[x] = gx[x] * gx[x] + gy[x] * gy[x]
+        _fast_sqrt_into(sq, mod, bits)
+        for x in range(H):
+            abs_y = abs(gy[x]) + EPS
+            if gx[x] >= ZERO:
+                r = (gx[x] - abs_y) / (gx[x] + abs_y)
+                angle = QUARTER_PI
+            else:
+                r = (gx[x] + abs_y) / (abs_y - gx[x])
+                angle = THREE_QUARTER_PI
+            angle = angle + (C3 * r * r - C1) * r
+            if gy[x] < ZERO:
+                angle = -angle
+            while angle > TWO_PI:
+                angle = angle - TWO_PI
+            while angle < ZERO:
+                angle = angle + TWO_PI
+            nt = np.float32(np.float64(angle) * PER_RADIAN)
+            bint = int(nt)
+            rbint = nt - np.float32(bint)
+            planes[bint % T, y, x] = (ONE - rbint) * mod[x]
+            planes[(bint + 1) % T, y, x] = rbint * mod[x]
+
+
+@njit(**EXACT_HELPER_OPTIONS)
+def _triangle_column(plane, x, size, buf, out):
+    """VLFeat's triangular filter down column ``x`` of ``plane`` into ``out[:, x]`` (buf: H + size scratch)."""
+    H = plane.shape[0]
+    o = size  # buf[o + y] is VLFeat's buffer[y]
+    buf[o + H - 1] = plane[H - 1, x]
+    for y in range(H - 2, -1, -1):
+        buf[o + y] = buf[o + y + 1] + plane[y, x]
+    for y in range(-1, -size - 1, -1):
+        buf[o + y] = buf[o + y + 1] + plane[0, x]
+    for y in range(-size, H - size):
+        buf[o + y] = buf[o + y] - buf[o + y + size]
+    last = buf[o + H - 1]
+    for y in range(H - size, H):
+        buf[o + y] = buf[o + y] - last * np.float32(H - size - y)
+    for y in range(-size + 1, H):
+        buf[o + y] = buf[o + y] + buf[o + y - 1]
+    scale = np.float32(1.0 / (np.float64(size) * np.float64(size)))
+    for y in range(H):
+        out[y, x] = scale * (buf[o + y] - buf[o + y - size])
+
+
+@njit(**EXACT_HELPER_OPTIONS)
+def _triangle_row(row, size, buf, out):
+    """The same filter along one row (``out``: its length)."""
+    W = row.shape[0]
+    o = size
+    buf[o + W - 1] = row[W - 1]
+    for x in range(W - 2, -1, -1):
+        buf[o + x] = buf[o + x + 1] + row[x]
+    for x in range(-1, -size - 1, -1):
+        buf[o + x] = buf[o + x + 1] + row[0]
+    for x in range(-size, W - size):
+        buf[o + x] = buf[o + x] - buf[o + x + size]
+    last = buf[o + W - 1]
+    for x in range(W - size, W):
+        buf[o + x] = buf[o + x] - last * np.float32(W - size - x)
+    for x in range(-size + 1, W):
+        buf[o + x] = buf[o + x] + buf[o + x - 1]
+    scale = np.float32(1.0 / (np.float64(size) * np.float64(size)))
+    for x in range(W):
+        out[x] = scale * (buf[o + x] - buf[o + x - size])
+
+
+@njit(**EXACT_HELPER_OPTIONS)
+def _normalize(raw, one):
+    """``raw /= vl_fast_sqrt_f(sum of squares) + eps`` (``one``: a float32[1] scratch for the bit trick)."""
+    total = ZERO
+    for i in range(raw.shape[0]):
+        total = total + raw[i] * raw[i]
+    if np.float64(total) < 1e-8:
+        norm = EPS
+    else:
+        one[0] = total
+        as_int = one.view(np.int32)
+        as_int[0] = MAGIC - (as_int[0] >> 1)
+        v = one[0]
+        half = HALF * total
+        v = v * (ONE_AND_HALF - half * v * v)
+        v = v * (ONE_AND_HALF - half * v * v)
+        norm = total * v + EPS
+    for i in range(raw.shape[0]):
+        raw[i] = raw[i] / norm
+
+
+@njit(**EXACT_HELPER_OPTIONS)
+def _finish(raw, norms, out, k, frame_area, one):
+    """Frame ``k``'s mass, two normalizations around the clamp, and MATLAB's bin order into ``out[k]``."""
+    mass = ZERO
+    for i in range(raw.shape[0]):
+        mass = mass + raw[i]
+    norms[k] = mass / frame_area
+    _normalize(raw, one)
+    for i in range(raw.shape[0]):
+        if raw[i] > CLAMP:
+            raw[i] = CLAMP
+    _normalize(raw, one)
+    for by in range(B):  # vl_dsift_transpose_descriptor
+        for bx in range(B):
+            for t in range(T):
+                out[k, (bx * B + by) * T + (T // 4 - t + T) % T] = raw[(by * B + bx) * T + t]
+
+
+@njit(**EXACT_PARALLEL_OPTIONS)
+def dsift_batch_kernel(images, size, xs, ys, fast, ykers, xkers, weights, norms, out):
+    """Every image (a ``prange`` iteration): planes, per-bin filters at the sampled places, frames.
+
+    ``xs``/``ys``: the frames' upper-left bins in A = image.T (its x runs down the image's rows).
+    ``ykers``/``xkers`` (B, 2 size - 1): each bin's Gaussian-windowed kernel; ``weights`` (B, B):
+    the flat window's per-bin weight.
+    """
+    N, H, W = images.shape  # A is (W, H)
+    nx, ny = xs.shape[0], ys.shape[0]
+    half_width = size - 1
+    for n in prange(N):
+        image = images[n]
+        planes = np.zeros((T, W, H), dtype=np.float32)
+        gx = np.empty(H, dtype=np.float32)
+        gy = np.empty(H, dtype=np.float32)
+        sq = np.empty(H, dtype=np.float32)
+        mod = np.empty(H, dtype=np.float32)
+        bits = np.empty(H, dtype=np.int32)
+        _orientation_planes(image, planes, gx, gy, sq, mod, bits)
+        raw = np.zeros((ny * nx, B * B * T), dtype=np.float32)
+        if fast:
+            down = np.empty((W, H), dtype=np.float32)
+            buf = np.empty(max(W, H) + size, dtype=np.float32)
+            row = np.empty(H, dtype=np.float32)
+            for t in range(T):
+                for x in range(H):
+                    _triangle_column(planes[t], x, size, buf, down)
+                for by in range(B):
+                    for j in range(ny):
+                        _triangle_row(down[ys[j] + by * size], size, buf, row)
+                        for bx in range(B):
+                            w = weights[by, bx]
+                            for i in range(nx):
+                                raw[j * nx + i, (by * B + bx) * T + t] = w * row[xs[i] + bx * size]
+        else:
+            tmp = np.empty(H, dtype=np.float32)
+            for by in range(B):
+                yker = ykers[by]
+                for t in range(T):
+                    plane = planes[t]
+                    for j in range(ny):
+                        r = ys[j] + by * size
+                        for x in range(H):  # the column filter, on the sampled row only
+                            acc = ZERO
+                            for k in range(half_width, -half_width - 1, -1):
+                                acc = acc + plane[min(max(r - k, 0), W - 1), x] * yker[k + half_width]
+                            tmp[x] = acc
+                        for bx in range(B):
+                            xker = xkers[bx]
+                            for i in range(nx):  # the row filter, at the sampled column only
+                                c = xs[i] + bx * size
+                                acc = ZERO
+                                for k in range(half_width, -half_width - 1, -1):
+                                    acc = acc + tmp[min(max(c - k, 0), H - 1)] * xker[k + half_width]
+                                raw[j * nx + i, (by * B + bx) * T + t] = acc
+        frame_area = np.float32((size * (B - 1) + 1) * (size * (B - 1) + 1))
+        one = np.empty(1, dtype=np.float32)
+        for k in range(ny * nx):
+            _finish(raw[k], norms[n], out[n], k, frame_area, one)
+
+
+def dsift_batch(images, step, size, bounds, fast, window_size):
+    min_x, min_y, max_x, max_y = bounds
+    xs, ys = dsift_geometry((min_y, min_x, max_y, max_x), step, size)  # in A = image.T
+    xs, ys = xs.astype(np.int64), ys.astype(np.int64)
+    kernels = np.stack([dsift_kernel(size, b, window_size) for b in range(B)])
+    means = dsift_window_means(size, window_size) * np.float32(size)
+    weights = np.ascontiguousarray(means[None, :] * means[:, None])  # [by, bx] = (wx * size) * (wy * size)
+    n = len(xs) * len(ys)
+    norms = np.empty((images.shape[0], n), dtype=np.float32)
+    out = np.empty((images.shape[0], n, B * B * T), dtype=np.float32)
+    dsift_batch_kernel(images, size, xs, ys, bool(fast), kernels, kernels, weights, norms, out)
+    return norms, out
