@@ -388,3 +388,23 @@ def test_dask_losses(kind, data):
         loss, dW = out
         assert np.isfinite(loss) and dW.shape == (D, C)
         assert_finite(dW)
+
+
+@FUZZ
+@given(data=st.data())
+def test_dense_sift(data):
+    shape = data.draw(st.tuples(st.integers(1, 2), st.integers(6, 20), st.integers(6, 20)), label="shape")
+    kwargs = dict(
+        images=data.draw(arrays(shape, fills=["pixels", "zero", "nan", "huge", "negative", "normal"]), label="images"),
+        step=data.draw(st.integers(1, 4), label="step"),
+        size=data.draw(st.integers(1, 5), label="size"),
+        fast=data.draw(st.booleans(), label="fast"),
+        bounds=data.draw(st.sampled_from([None, (0, 0, 9, 9), (-3, 2, 40, 30), (5, 5, 4, 4)]), label="bounds"),
+        impl=data.draw(st.sampled_from(["jit", "vectorized"]), label="impl"),
+    )
+    out = call(fastlin.dsift_batch, mutate(data, kwargs, list(kwargs) + ["window_size", "n_threads"]))
+    if out is not None:
+        frames, norms, descriptors = out
+        assert descriptors.shape == (shape[0], len(frames), 128) and norms.shape == (shape[0], len(frames))
+        assert_finite(frames, norms, descriptors)
+        assert (descriptors >= 0).all() and (descriptors <= 1.00001).all()  # VLFeat's approximate sqrt
