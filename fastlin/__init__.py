@@ -21,11 +21,13 @@ _LAZY_NAMES = {
     "KMeansFeatures": "fastlin.kmeans_features",
     "Standardizer": "fastlin.preprocessing",
     "tune": "fastlin.tuning",
+    "AdditiveChi2Map": "fastlin.kernel_maps",
+    "HellingerMap": "fastlin.kernel_maps",
 }
 #: public submodules reachable as attributes after `import fastlin`
 _LAZY_MODULES = (
     *("bow", "classifiers", "cli", "color", "datasets", "descriptors", "dsift", "features"),
-    *("hog", "kmeans", "kmeans_features", "lbp", "losses", "optim", "preprocessing", "tuning"),
+    *("hog", "kernel_maps", "kmeans", "kmeans_features", "lbp", "losses", "optim", "preprocessing", "tuning"),
 )
 
 
@@ -44,7 +46,9 @@ def __dir__():
 
 
 __all__ = [
+    "AdditiveChi2Map",
     "BagOfVisualWords",
+    "HellingerMap",
     "KMeansFeatures",
     "LinearSVM",
     "SoftmaxClassifier",

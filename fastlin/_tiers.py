@@ -25,7 +25,7 @@ CONTRACTS: dict[str, tuple[str, ...]] = {
     "hog": ("hog_batch", "cell_histograms"),
     "color": ("color_histogram_hsv_batch",),
     "kmeans": ("lloyd_step", "closer", "potentials"),
-    "bow": ("describe_patches", "encode_patches", "count_nearest_words"),
+    "bow": ("describe_patches", "encode_patches", "count_nearest_words", "encode_cells"),
     "lbp": ("lbp_codes", "lbp_histograms"),
     "kmeans_features": ("encode_pooled",),
     "dsift": ("dsift_batch",),

@@ -53,6 +53,10 @@ class Descriptor:
     patch : callable, optional
         ``patch(patches, *, impl, n_threads) -> (M, d)`` float32 for square patches
         (M, p, p, C): a local descriptor that a bag of visual words can encode.
+    dense : callable, optional
+        ``dense(images, *, step, size, impl, n_threads) -> (centres (m, 2) as (x, y),
+        descriptors (N, m, d) float32)``: local descriptors on the whole image's grid (a bag
+        of visual words encodes them; its ``patch_size`` and ``stride`` are ``size`` and ``step``).
     needs : {"any", "rgb"}
         ``"rgb"``: colour images only.
     model : dict
@@ -67,6 +71,7 @@ class Descriptor:
     make: Callable | None = None
     per_image: tuple[Callable, Callable] | None = None
     patch: Callable | None = None
+    dense: Callable | None = None
     needs: str = "any"
     model: dict = field(default_factory=dict)
 
@@ -208,6 +213,40 @@ def _hog_patches(patches, *, impl, n_threads):
     return np.ascontiguousarray(desc, dtype=np.float32)
 
 
+def _gray_unit(images) -> np.ndarray:
+    """(N, H, W) float32 gray pixels in [0, 1]: uint8 divided by 255, colour through rgb2gray's weights."""
+    images = np.asarray(images)
+    unit = images.astype(np.float32) / np.float32(255) if images.dtype == np.uint8 else images.astype(np.float32)
+    if unit.ndim == 4:
+        return unit[..., 0] if unit.shape[-1] == 1 else unit[..., :3] @ GRAY.astype(np.float32)
+    return unit
+
+
+def _dsift_dense(images, *, step, size, impl="jit", n_threads=None, fast=True):
+    from fastlin.dsift import dsift_batch
+
+    frames, _, desc = dsift_batch(_gray_unit(images), step=step, size=size, fast=fast, impl=impl, n_threads=n_threads)
+    return frames, desc
+
+
+def _dsift(images, *, n_threads=None, step=4, size=4, fast=True):
+    desc = _dsift_dense(images, step=step, size=size, n_threads=n_threads, fast=fast)[1]
+    return desc.reshape(len(desc), -1)
+
+
+def _dsift_defaults(shape):
+    size = 2 if _small(shape) else 4  # a frame spans 3 size + 1 pixels: 7 of the digits' 8, 13 of CIFAR's 32
+    return dict(size=size, step=size)
+
+
+def _dsift_bow_defaults(shape):
+    small = _small(shape)
+    return dict(
+        descriptor="dsift", n_words=64 if small else 1600, patch_size=2 if small else 4, stride=1,
+        encoding="triangle", pyramid=(1, 2), power=0.5, normalize=None, max_patches=4, max_iter=10, random_state=0,
+    )  # fmt: skip
+
+
 def _bow_defaults(shape):
     patch = 4 if _small(shape) else 8
     return dict(n_words=64, patch_size=patch, stride=patch // 2, max_patches=8, random_state=0)
@@ -248,6 +287,15 @@ register(
 )
 register(
     Descriptor(
+        "dsift",
+        "dense SIFT equal to VLFeat's vl_dsift (flat window), descriptors of a grid concatenated (gray)",
+        _dsift,
+        _dsift_defaults,
+        dense=_dsift_dense,
+    )
+)
+register(
+    Descriptor(
         "bow",
         "a bag of visual words over dense patches (a 64-word codebook)",
         None,  # fitted: the estimator computes it
@@ -264,6 +312,26 @@ register(
         make=_lazy("fastlin.kmeans_features", "KMeansFeatures"),
         # the L2-SVM of Coates, Lee & Ng on standardized features (chosen on CIFAR-10's
         # validation split; docs/results.md), with the paper's eps of the standardization
+        model=dict(
+            model="svm",
+            loss="squared_hinge",
+            lr=1e-4,
+            reg=1e-3,
+            iters=10000,
+            batch_size=256,
+            schedule="cosine",
+            standardize_eps=0.01,
+            progress=True,
+        ),  # fmt: skip
+    )
+)
+register(
+    Descriptor(
+        "dsift-bow",
+        "a bag of visual words over dense SIFT: soft codes pooled over the image and its quadrants",
+        None,
+        _dsift_bow_defaults,
+        make=_lazy("fastlin.bow", "BagOfVisualWords"),
         model=dict(
             model="svm",
             loss="squared_hinge",

@@ -313,8 +313,11 @@ ENCODERS = {
         dict(
             patch_size=st.integers(1, 12),
             stride=st.integers(1, 4),
-            descriptor=st.sampled_from(["patch", "hog"]),
+            descriptor=st.sampled_from(["patch", "hog", "dsift"]),
             normalize=st.sampled_from(["l1", "l2", None]),
+            encoding=st.sampled_from(["hard", "triangle"]),
+            pyramid=st.sampled_from([(1,), (1, 2), (2, 4), (1, 99)]),
+            power=st.sampled_from([0.5, 1.0, 3.0]),
         ),
     ),
 }

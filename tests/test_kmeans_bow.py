@@ -193,3 +193,80 @@ def test_kmeans_overflow_is_one_clear_error(impl, tol):
     X = np.random.default_rng(0).standard_normal((50, 3)) * 1e200
     with pytest.raises(FloatingPointError, match="squared distances .* overflowed"):
         fastlin.kmeans(X, 3, tol=tol, random_state=0, impl=impl)
+
+
+# --- dense descriptors, soft codes, the spatial pyramid -----------------------------------------
+
+
+def test_encode_cells_agrees_across_tiers():
+    from fastlin import _tiers
+
+    rng = np.random.default_rng(4)
+    desc = rng.standard_normal((3, 25, 12)).astype(np.float32)
+    words = rng.standard_normal((6, 12)).astype(np.float32)
+    cells = np.stack([np.zeros(25, np.int64), 1 + np.arange(25) % 4], axis=1)
+    for triangle in (True, False):
+        ref = _tiers.run("bow", "encode_cells", "naive", None, desc, words, cells, 5, triangle)
+        assert ref.shape == (3, 5, 6)
+        # each level holds every descriptor's code once: the whole image equals the sum of its quadrants
+        np.testing.assert_allclose(ref[:, 0], ref[:, 1:].sum(axis=1), rtol=1e-5)
+        if not triangle:
+            assert (ref[:, 0].sum(axis=1) == 25).all()
+        for impl in ("vectorized", "jit"):
+            np.testing.assert_allclose(
+                _tiers.run("bow", "encode_cells", impl, None, desc, words, cells, 5, triangle), ref, atol=1e-5
+            )
+
+
+def test_pyramid_cells_cut_the_image_level_by_level():
+    from fastlin.bow import pyramid_cells
+
+    centres = np.array([[0.0, 0.0], [31.0, 0.0], [0.0, 31.0], [20.0, 20.0], [15.9, 16.0]])
+    cells = pyramid_cells(centres, (32, 32), (1, 2, 4))
+    assert cells[:, 0].tolist() == [0, 0, 0, 0, 0]
+    assert cells[:, 1].tolist() == [1, 2, 3, 4, 3]  # quadrants 1..4, row-major
+    assert cells[:, 2].tolist() == [5, 5 + 3, 5 + 12, 5 + 2 * 4 + 2, 5 + 2 * 4 + 1]
+
+
+@pytest.mark.parametrize("impl", ["vectorized", "naive"])
+def test_dense_sift_bag_of_words_agrees_across_tiers(impl):
+    rng = np.random.default_rng(5)
+    images = rng.integers(0, 256, (4, 20, 22, 3)).astype(np.uint8)
+    params = dict(descriptor="dsift", n_words=5, patch_size=3, stride=3, encoding="triangle", pyramid=(1, 2),
+                  power=0.5, normalize=None, random_state=0)  # fmt: skip
+    jit = fastlin.BagOfVisualWords(**params).fit(images)
+    features = jit.transform(images)
+    assert features.shape == (4, 5 * 5) and np.isfinite(features).all() and (features >= 0).all()
+    other = fastlin.BagOfVisualWords(**{**params, "impl": impl})
+    other.words_, other.image_shape_ = jit.words_, jit.image_shape_
+    np.testing.assert_allclose(other.transform(images), features, rtol=1e-4, atol=1e-4)
+    np.testing.assert_array_equal(jit.transform(images[1]), features[1])  # one image
+
+
+def test_hard_codes_pooled_over_a_pyramid_count_every_patch_per_level():
+    images = np.random.default_rng(6).integers(0, 256, (3, 16, 16)).astype(np.uint8)
+    bow = fastlin.BagOfVisualWords(n_words=4, patch_size=4, stride=4, pyramid=(1, 2), normalize=None, random_state=0)
+    counts = bow.fit(images).transform(images)
+    assert counts.shape == (3, 4 * 5)
+    np.testing.assert_array_equal(counts[:, :4].sum(axis=1), 16)  # level 1: the 16 patches
+    np.testing.assert_array_equal(counts[:, :4], counts[:, 4:].reshape(3, 4, 4).sum(axis=1))
+    plain = fastlin.BagOfVisualWords(n_words=4, patch_size=4, stride=4, normalize=None, random_state=0).fit(images)
+    np.testing.assert_array_equal(plain.transform(images), counts[:, :4])  # the fused path agrees
+
+
+@pytest.mark.parametrize(
+    "params, exc, match",
+    [
+        (dict(encoding="soft"), ValueError, "encoding must be one of"),
+        (dict(pyramid=()), ValueError, "pyramid must list distinct levels"),
+        (dict(pyramid=(1, 1)), ValueError, "pyramid must list distinct levels"),
+        (dict(pyramid=2), TypeError, "pyramid must be a tuple"),
+        (dict(pyramid=(0,)), ValueError, "pyramid level must be >= 1"),
+        (dict(power=1.5), ValueError, "power must be <= 1"),
+        (dict(descriptor="dsift", patch_size=9), ValueError, "no frame fits"),
+    ],
+)
+def test_bag_of_words_parameters_are_checked(params, exc, match):
+    images = np.zeros((2, 16, 16), np.uint8)
+    with pytest.raises(exc, match=match):
+        fastlin.BagOfVisualWords(n_words=2, **params).fit(images)

@@ -12,7 +12,7 @@ its row of counts.
 import numpy as np
 from numba import njit, prange
 
-from fastlin._config import HELPER_OPTIONS, PARALLEL_OPTIONS
+from fastlin._config import HELPER_OPTIONS, PARALLEL_OPTIONS, single_threaded_blas
 from fastlin._spec import BLOCK_ROWS, n_chunks
 from fastlin.jit._tiles import block_scores, nearest
 
@@ -154,6 +154,44 @@ def encode_descriptors_kernel(desc, words, w_sq, counts):
         _count_nearest(desc[n], rows, words, w_sq, S, counts[n])
 
 
+@njit(**PARALLEL_OPTIONS)
+def encode_cells_kernel(desc, words_T, w_sq, cells, triangle, out):
+    """Codes of every descriptor of image n (a ``prange`` iteration) added to its cells of ``out[n]``.
+
+    The distances come from one GEMM per image (``desc[n] @ words.T``, BLAS on one thread:
+    the caller pins it) and the descriptors' squared norms, in float64.
+    """
+    N, m, D = desc.shape
+    K = words_T.shape[1]
+    for n in prange(N):
+        scores = np.dot(desc[n], words_T)  # (m, K) float32
+        z = np.empty(K)
+        for q in range(m):
+            x_sq = 0.0
+            for d in range(D):
+                v = np.float64(desc[n, q, d])
+                x_sq += v * v
+            if triangle:
+                total = 0.0
+                for k in range(K):
+                    z[k] = np.sqrt(max(x_sq + w_sq[k] - 2.0 * np.float64(scores[q, k]), 0.0))
+                    total += z[k]
+                mean = total / K
+                for level in range(cells.shape[1]):
+                    row = out[n, cells[q, level]]
+                    for k in range(K):
+                        row[k] += max(0.0, mean - z[k])
+            else:
+                best = 0
+                best_d = np.inf
+                for k in range(K):
+                    d2 = w_sq[k] - 2.0 * np.float64(scores[q, k])
+                    if d2 < best_d:
+                        best, best_d = k, d2
+                for level in range(cells.shape[1]):
+                    out[n, cells[q, level], best] += 1.0
+
+
 def _word_norms(words):
     return np.einsum("ij,ij->i", words, words, dtype=np.float64)
 
@@ -176,3 +214,12 @@ def count_nearest_words(desc, words):
     counts = np.zeros((desc.shape[0], words.shape[0]), dtype=np.int64)
     encode_descriptors_kernel(desc, words, _word_norms(words), counts)
     return counts
+
+
+def encode_cells(desc, words, cells, n_cells, triangle):
+    out = np.zeros((desc.shape[0], n_cells, words.shape[0]), dtype=np.float32)
+    words_T = np.ascontiguousarray(words.T, dtype=np.float32)
+    with single_threaded_blas():
+        encode_cells_kernel(np.ascontiguousarray(desc, dtype=np.float32), words_T, _word_norms(words), cells,
+                            bool(triangle), out)  # fmt: skip
+    return out

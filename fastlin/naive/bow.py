@@ -5,6 +5,7 @@ Every tier exposes::
     describe_patches(images, p, stride, positions) -> (N, m, p * p * C) float32
     encode_patches(images, p, stride, words)       -> (N, k) int64
     count_nearest_words(desc, words)               -> (N, k) int64
+    encode_cells(desc, words, cells, n_cells, triangle) -> (N, n_cells, k) float32
 
 ``images`` is (N, H, W, C) of uint8, float32 or float64. Patch positions are numbered
 row-major over the grid of ``p`` x ``p`` patches taken every ``stride`` pixels;
@@ -14,6 +15,11 @@ for a flat patch), in float32. ``words`` (k, size) float32 is the codebook; a de
 word is the nearest one (``|w|^2 - 2 w.d``, the first on ties), and
 ``encode_patches`` counts, per image, the words of all its patches (every grid position);
 ``count_nearest_words`` counts those of precomputed descriptors ``desc`` (N, m, size).
+``encode_cells`` pools codes of precomputed descriptors into cells: ``cells`` (m, L) int64
+names the L cells (one per pyramid level, numbered across levels) each position belongs
+to, and each descriptor adds its code to all of them; the code is, with ``triangle``,
+``max(0, mean_j(z_j) - z_w)`` for ``z_w`` the Euclidean distance to word ``w`` (the soft
+"triangle" assignment of Coates, Lee & Ng), else the one-hot vector of its nearest word.
 """
 
 import numpy as np
@@ -60,3 +66,27 @@ def encode_patches(images, p, stride, words):
     n_pos = ((images.shape[1] - p) // stride + 1) * _grid_cols(images.shape[2], p, stride)
     positions = np.tile(np.arange(n_pos), (images.shape[0], 1))
     return count_nearest_words(describe_patches(images, p, stride, positions), words)
+
+
+def _code(d, words, triangle):
+    d = d.astype(np.float64)
+    dist2 = [float(np.sum((d - w.astype(np.float64)) ** 2)) for w in words]
+    code = np.zeros(len(words))
+    if triangle:
+        z = [np.sqrt(v) for v in dist2]
+        mean = sum(z) / len(z)
+        for k, zk in enumerate(z):
+            code[k] = max(0.0, mean - zk)
+    else:
+        code[int(np.argmin(dist2))] = 1.0
+    return code
+
+
+def encode_cells(desc, words, cells, n_cells, triangle):
+    out = np.zeros((desc.shape[0], n_cells, words.shape[0]))
+    for n in range(desc.shape[0]):
+        for q, d in enumerate(desc[n]):
+            code = _code(d, words, triangle)
+            for cell in cells[q]:
+                out[n, cell] += code
+    return out.astype(np.float32)

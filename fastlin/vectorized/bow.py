@@ -27,3 +27,22 @@ def count_nearest_words(desc, words):
 
 def encode_patches(images, p, stride, words):
     return count_nearest_words(_all_patches(images, p, stride), words)
+
+
+def encode_cells(desc, words, cells, n_cells, triangle):
+    N, m, _ = desc.shape
+    x = desc.reshape(N * m, -1).astype(np.float64)
+    w = words.astype(np.float64)
+    d2 = (x * x).sum(axis=1)[:, None] + (w * w).sum(axis=1)[None, :] - 2.0 * (x @ w.T)
+    if triangle:
+        z = np.sqrt(np.maximum(d2, 0.0))
+        codes = np.maximum(0.0, z.mean(axis=1, keepdims=True) - z)
+    else:
+        codes = np.zeros_like(d2)
+        codes[np.arange(len(d2)), np.argmin(d2, axis=1)] = 1.0
+    codes = codes.reshape(N, m, -1)
+    out = np.zeros((N, n_cells, words.shape[0]))
+    for level in range(cells.shape[1]):
+        for cell in np.unique(cells[:, level]):
+            out[:, cell] += codes[:, cells[:, level] == cell].sum(axis=1)
+    return out.astype(np.float32)
