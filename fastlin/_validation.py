@@ -235,6 +235,17 @@ def as_features(X: object, name: str = "X") -> np.ndarray:
     return np.ascontiguousarray(arr)
 
 
+def gray_images(name: str, images: object, *, batch: bool) -> np.ndarray:
+    """``images`` as an array of gray images: (N, H, W) for a batch, (H, W) for one, or a clear error."""
+    arr = as_array(name, images)
+    if arr.ndim != (3 if batch else 2):
+        raise ValueError(
+            f"{name} must be {'a batch (N, H, W)' if batch else 'an image (H, W)'} of gray pixels, got shape "
+            f"{arr.shape}; convert colour images first (e.g. skimage.color.rgb2gray)"
+        )
+    return arr
+
+
 def check_pair(name: str, value: object) -> tuple[int, int]:
     """A pair of positive ints, such as ``pixels_per_cell``."""
     try:

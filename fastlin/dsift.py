@@ -14,13 +14,13 @@ from numpy.typing import ArrayLike
 from fastlin import _tiers
 from fastlin._spec import DSIFT_BINS, DSIFT_ORIENTATIONS, dsift_geometry
 from fastlin._validation import (
-    as_array,
     check_bool,
     check_finite,
     check_int,
     check_result_size,
     check_scalar,
     check_tier,
+    gray_images,
 )
 
 #: values per descriptor
@@ -31,13 +31,7 @@ MAX_SIZE = 1000
 
 def _gray_batch(name: str, images: ArrayLike, batch: bool) -> np.ndarray:
     """(N, H, W) float32 in VLFeat's units: uint8 divided by 255, floats as they are (finite)."""
-    arr = as_array(name, images)
-    expected = 3 if batch else 2
-    if arr.ndim != expected:
-        raise ValueError(
-            f"{name} must be {'a batch (N, H, W)' if batch else 'an image (H, W)'} of gray pixels, got shape "
-            f"{arr.shape}; convert colour images first (e.g. skimage.color.rgb2gray)"
-        )
+    arr = gray_images(name, images, batch=batch)
     if arr.dtype.kind not in "biuf":
         raise TypeError(f"{name} must hold real numbers, got dtype {arr.dtype}")
     if arr.size == 0:
@@ -89,6 +83,17 @@ def _frames(step, size, bounds) -> np.ndarray:
     return np.stack([x.ravel(), y.ravel()], axis=1).astype(np.float64)
 
 
+def _run(name, images, batch, step, size, bounds, fast, window_size, impl, n_threads):
+    """Check everything once, then the tier's kernel: (frames, norms (N, n), descriptors (N, n, 128))."""
+    impl, n_threads = check_tier(impl, n_threads)
+    gray = _gray_batch(name, images, batch=batch)
+    step, size, bounds, fast, window_size = _params(step, size, bounds, fast, window_size, gray.shape[1:])
+    frames = _frames(step, size, bounds)
+    check_result_size("the descriptors", gray.shape[0] * len(frames) * DESCRIPTOR_SIZE, itemsize=4)
+    args = (gray, step, size, bounds, fast, window_size)
+    return (frames, *_tiers.run("dsift", "dsift_batch", impl, n_threads, *args))
+
+
 def dsift_batch(
     images: ArrayLike,
     *,
@@ -113,14 +118,7 @@ def dsift_batch(
     descriptors : ndarray of shape (N, n, 128), float32
         Unit-norm descriptors.
     """
-    impl, n_threads = check_tier(impl, n_threads)
-    batch = _gray_batch("images", images, batch=True)
-    step, size, bounds, fast, window_size = _params(step, size, bounds, fast, window_size, batch.shape[1:])
-    frames = _frames(step, size, bounds)
-    check_result_size("the descriptors", batch.shape[0] * len(frames) * DESCRIPTOR_SIZE, itemsize=4)
-    norms, descriptors = _tiers.run("dsift", "dsift_batch", impl, n_threads, batch, step, size, bounds, fast,
-                                    window_size)  # fmt: skip
-    return frames, norms, descriptors
+    return _run("images", images, True, step, size, bounds, fast, window_size, impl, n_threads)
 
 
 def dsift(
@@ -169,10 +167,5 @@ def dsift(
     descriptors : ndarray of shape (n, 128), float32
         Unit-norm, clamped at 0.2 and renormalized, in MATLAB's bin order.
     """
-    impl = check_tier(impl, None)[0]
-    batch = _gray_batch("image", image, batch=False)
-    step, size, bounds, fast, window_size = _params(step, size, bounds, fast, window_size, batch.shape[1:])
-    frames = _frames(step, size, bounds)
-    norms, descriptors = _tiers.run("dsift", "dsift_batch", impl, None, batch, step, size, bounds, fast,
-                                    window_size)  # fmt: skip
+    frames, norms, descriptors = _run("image", image, False, step, size, bounds, fast, window_size, impl, None)
     return np.column_stack([frames, norms[0].astype(np.float64)]), descriptors[0]

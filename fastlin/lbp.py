@@ -23,6 +23,7 @@ from fastlin._validation import (
     check_result_size,
     check_scalar,
     check_tier,
+    gray_images,
 )
 
 #: the most sample points: scikit-image's codes are C ints of P bits
@@ -50,13 +51,7 @@ def _gray_batch(name: str, images: ArrayLike, batch: bool) -> np.ndarray:
     scikit-image computes LBP on float64 pixels; uint8 converts to float64 exactly, so the
     tiers convert it themselves (the jit tier while padding, without a float64 copy of the batch).
     """
-    images = as_array(name, images)
-    expected = 3 if batch else 2
-    if images.ndim != expected:
-        raise ValueError(
-            f"{name} must be {'a batch (N, H, W)' if batch else 'an image (H, W)'} of gray pixels, got shape "
-            f"{np.shape(images)}; convert colour images first (e.g. skimage.color.rgb2gray)"
-        )
+    images = gray_images(name, images, batch=batch)
     arr = as_image_batch(name, images, batch=batch, channel_axis=None)[..., 0]
     return np.ascontiguousarray(arr, dtype=np.uint8 if arr.dtype == np.uint8 else np.float64)
 

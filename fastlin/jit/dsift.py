@@ -90,15 +90,19 @@ def _orientation_planes(image, planes, gx, gy, sq, mod, bits):
 
 
 @njit(**EXACT_HELPER_OPTIONS)
-def _triangle_column(plane, x, size, buf, out):
-    """VLFeat's triangular filter down column ``x`` of ``plane`` into ``out[:, x]`` (buf: H + size scratch)."""
-    H = plane.shape[0]
+def _triangle(src, size, buf, out):
+    """VLFeat's ``vl_imconvcoltri`` of ``src`` (a column or a row) into ``out``.
+
+    A triangle of half-width ``size`` through two running sums, border replicated (``buf``:
+    ``len(src) + size`` scratch).
+    """
+    H = src.shape[0]
     o = size  # buf[o + y] is VLFeat's buffer[y]
-    buf[o + H - 1] = plane[H - 1, x]
+    buf[o + H - 1] = src[H - 1]
     for y in range(H - 2, -1, -1):
-        buf[o + y] = buf[o + y + 1] + plane[y, x]
+        buf[o + y] = buf[o + y + 1] + src[y]
     for y in range(-1, -size - 1, -1):
-        buf[o + y] = buf[o + y + 1] + plane[0, x]
+        buf[o + y] = buf[o + y + 1] + src[0]
     for y in range(-size, H - size):
         buf[o + y] = buf[o + y] - buf[o + y + size]
     last = buf[o + H - 1]
@@ -108,29 +112,7 @@ def _triangle_column(plane, x, size, buf, out):
         buf[o + y] = buf[o + y] + buf[o + y - 1]
     scale = np.float32(1.0 / (np.float64(size) * np.float64(size)))
     for y in range(H):
-        out[y, x] = scale * (buf[o + y] - buf[o + y - size])
-
-
-@njit(**EXACT_HELPER_OPTIONS)
-def _triangle_row(row, size, buf, out):
-    """The same filter along one row (``out``: its length)."""
-    W = row.shape[0]
-    o = size
-    buf[o + W - 1] = row[W - 1]
-    for x in range(W - 2, -1, -1):
-        buf[o + x] = buf[o + x + 1] + row[x]
-    for x in range(-1, -size - 1, -1):
-        buf[o + x] = buf[o + x + 1] + row[0]
-    for x in range(-size, W - size):
-        buf[o + x] = buf[o + x] - buf[o + x + size]
-    last = buf[o + W - 1]
-    for x in range(W - size, W):
-        buf[o + x] = buf[o + x] - last * np.float32(W - size - x)
-    for x in range(-size + 1, W):
-        buf[o + x] = buf[o + x] + buf[o + x - 1]
-    scale = np.float32(1.0 / (np.float64(size) * np.float64(size)))
-    for x in range(W):
-        out[x] = scale * (buf[o + x] - buf[o + x - size])
+        out[y] = scale * (buf[o + y] - buf[o + y - size])
 
 
 @njit(**EXACT_HELPER_OPTIONS)
@@ -198,11 +180,11 @@ def dsift_batch_kernel(images, size, xs, ys, fast, ykers, xkers, weights, norms,
             buf = np.empty(max(W, H) + size, dtype=np.float32)
             row = np.empty(H, dtype=np.float32)
             for t in range(T):
-                for x in range(H):
-                    _triangle_column(planes[t], x, size, buf, down)
+                for x in range(H):  # down the columns (strided views: the same arithmetic)
+                    _triangle(planes[t][:, x], size, buf, down[:, x])
                 for by in range(B):
                     for j in range(ny):
-                        _triangle_row(down[ys[j] + by * size], size, buf, row)
+                        _triangle(down[ys[j] + by * size], size, buf, row)
                         for bx in range(B):
                             w = weights[by, bx]
                             for i in range(nx):

@@ -102,6 +102,17 @@ def _block_loss(S, n_rows, y, weights, start, delta, kind, G):
     return loss, finite
 
 
+@njit(inline="always", **HELPER_OPTIONS)
+def _sum_partials(partial_loss, partial_db):
+    """The chunks' losses and dL/db summed in chunk order (the same bits for any thread count)."""
+    loss = 0.0
+    db = np.zeros(partial_db.shape[1])
+    for k in range(partial_loss.shape[0]):
+        loss += partial_loss[k]
+        db += partial_db[k]
+    return loss, db
+
+
 @njit(**HELPER_OPTIONS)
 def _chunk(X, rows, WT, bias, y, weights, delta, kind, start, stop, dWT, db):
     """Rows [start, stop) of the batch: returns their loss; adds their dL/dW to ``dWT``.
@@ -175,11 +186,7 @@ def loss_grad_kernel(X, rows, WT, bias, y, weights, delta, kind, l2, l1, chunks)
             for d in range(lo, hi):
                 dWT[c, d] = acc[d - lo]
         partial_penalty[s] = penalty
-    loss = 0.0
-    db = np.zeros(C)
-    for k in range(chunks):
-        loss += partial_loss[k]
-        db += partial_db[k]
+    loss, db = _sum_partials(partial_loss, partial_db)
     penalty = 0.0
     for s in range(n_slices):
         penalty += partial_penalty[s]
@@ -340,11 +347,7 @@ def scores_pass_kernel(S, bias, y, weights, delta, kind, fast_exp, chunks):
                 partial_db[k, c] += S[r, c]
         partial_loss[k] = loss
         partial_finite[k] = finite
-    loss = 0.0
-    db = np.zeros(C)
-    for k in range(chunks):
-        loss += partial_loss[k]
-        db += partial_db[k]
+    loss, db = _sum_partials(partial_loss, partial_db)
     return loss, db, partial_finite.all()
 
 
