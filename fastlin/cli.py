@@ -134,11 +134,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="the image descriptors, joined by '+' (e.g. hog+color+lbp): "
         + "; ".join(f"{d.name}: {d.summary}" for d in descriptors.DESCRIPTORS.values()),
     )
-    train.add_argument("--model", choices=("softmax", "svm"), help="default: softmax (svm for coates)")
     train.add_argument(
-        "--loss", choices=("hinge", "squared_hinge"), help="the SVM's loss (default: hinge; squared_hinge for coates)"
+        "--model",
+        choices=("softmax", "svm"),
+        help="default: softmax, or the features' preset (svm for coates, dsift-bow)",
     )
-    train.add_argument("--lr", type=_positive_float, help="learning rate (default: the model's)")
+    train.add_argument(
+        "--loss",
+        choices=("hinge", "squared_hinge"),
+        help="the SVM's loss (default: hinge; squared_hinge for coates, dsift-bow)",
+    )
+    train.add_argument(
+        "--lr",
+        type=_positive_float,
+        help="learning rate (default: 4/D for softmax, 0.7/D for svm on D standardized features, or the preset's)",
+    )
     train.add_argument("--reg", type=_non_negative_float, help="regularization strength (default: the model's)")
     train.add_argument("--batch-size", type=_positive_int, help="default: 200")
     train.add_argument("--iters", type=_positive_int, help="SGD steps (default: 1000)")
