@@ -13,7 +13,7 @@ import numpy as np
 from numba import njit, prange
 
 from fastlin._config import EXACT_HELPER_OPTIONS, EXACT_PARALLEL_OPTIONS
-from fastlin._spec import DSIFT_BINS, DSIFT_ORIENTATIONS, dsift_geometry, dsift_kernel, dsift_window_means
+from fastlin._spec import DSIFT_BINS, DSIFT_ORIENTATIONS, dsift_geometry, dsift_kernel, dsift_window_means, n_chunks
 
 T = DSIFT_ORIENTATIONS
 B = DSIFT_BINS
@@ -116,6 +116,41 @@ def _triangle(src, size, buf, out):
 
 
 @njit(**EXACT_HELPER_OPTIONS)
+def _triangle_down(plane, size, buf, out):
+    """:func:`_triangle` down every column of ``plane`` at once (``buf``: (H + size, W) scratch).
+
+    The same running sums, a row of columns per step: the inner loops run along rows, read
+    memory in order and vectorize (a column at a time, through strided views, took 1.6x as
+    long on CIFAR-size images).
+    """
+    H, W = plane.shape
+    o = size
+    buf[o + H - 1] = plane[H - 1]
+    for y in range(H - 2, -1, -1):
+        for x in range(W):
+            buf[o + y, x] = buf[o + y + 1, x] + plane[y, x]
+    for y in range(-1, -size - 1, -1):
+        for x in range(W):
+            buf[o + y, x] = buf[o + y + 1, x] + plane[0, x]
+    for y in range(-size, H - size):
+        for x in range(W):
+            buf[o + y, x] = buf[o + y, x] - buf[o + y + size, x]
+    for y in range(H - size, H):
+        factor = np.float32(H - size - y)
+        for x in range(W):
+            buf[o + y, x] = buf[o + y, x] - buf[o + H - 1, x] * factor if y < H - 1 else buf[o + y, x]
+    for x in range(W):  # the last row reads its own old value (VLFeat reads it before writing)
+        buf[o + H - 1, x] = buf[o + H - 1, x] - buf[o + H - 1, x] * np.float32(1 - size)
+    for y in range(-size + 1, H):
+        for x in range(W):
+            buf[o + y, x] = buf[o + y, x] + buf[o + y - 1, x]
+    scale = np.float32(1.0 / (np.float64(size) * np.float64(size)))
+    for y in range(H):
+        for x in range(W):
+            out[y, x] = scale * (buf[o + y, x] - buf[o + y - size, x])
+
+
+@njit(**EXACT_HELPER_OPTIONS)
 def _normalize(raw, one):
     """``raw /= vl_fast_sqrt_f(sum of squares) + eps`` (``one``: a float32[1] scratch for the bit trick)."""
     total = ZERO
@@ -155,8 +190,8 @@ def _finish(raw, norms, out, k, frame_area, one):
 
 
 @njit(**EXACT_PARALLEL_OPTIONS)
-def dsift_batch_kernel(images, size, xs, ys, fast, ykers, xkers, weights, norms, out):
-    """Every image (a ``prange`` iteration): planes, per-bin filters at the sampled places, frames.
+def dsift_batch_kernel(images, size, xs, ys, fast, ykers, xkers, weights, raws):
+    """Every image (a ``prange`` iteration): planes, per-bin filters at the sampled places, into ``raws``.
 
     ``xs``/``ys``: the frames' upper-left bins in A = image.T (its x runs down the image's rows).
     ``ykers``/``xkers`` (B, 2 size - 1): each bin's Gaussian-windowed kernel; ``weights`` (B, B):
@@ -174,17 +209,24 @@ def dsift_batch_kernel(images, size, xs, ys, fast, ykers, xkers, weights, norms,
         mod = np.empty(H, dtype=np.float32)
         bits = np.empty(H, dtype=np.int32)
         _orientation_planes(image, planes, gx, gy, sq, mod, bits)
-        raw = np.zeros((ny * nx, B * B * T), dtype=np.float32)
+        raw = raws[n]
         if fast:
             down = np.empty((W, H), dtype=np.float32)
-            buf = np.empty(max(W, H) + size, dtype=np.float32)
-            row = np.empty(H, dtype=np.float32)
+            across = np.empty((W, H), dtype=np.float32)
+            buf2 = np.empty((W + size, H), dtype=np.float32)
+            buf = np.empty(H + size, dtype=np.float32)
+            needed = np.zeros(W, dtype=np.bool_)  # the rows some frame's bin samples: each filtered once
+            for by in range(B):
+                for j in range(ny):
+                    needed[ys[j] + by * size] = True
             for t in range(T):
-                for x in range(H):  # down the columns (strided views: the same arithmetic)
-                    _triangle(planes[t][:, x], size, buf, down[:, x])
+                _triangle_down(planes[t], size, buf2, down)
+                for r in range(W):
+                    if needed[r]:
+                        _triangle(down[r], size, buf, across[r])
                 for by in range(B):
                     for j in range(ny):
-                        _triangle(down[ys[j] + by * size], size, buf, row)
+                        row = across[ys[j] + by * size]
                         for bx in range(B):
                             w = weights[by, bx]
                             for i in range(nx):
@@ -210,10 +252,19 @@ def dsift_batch_kernel(images, size, xs, ys, fast, ykers, xkers, weights, norms,
                                 for k in range(half_width, -half_width - 1, -1):
                                     acc = acc + tmp[min(max(c - k, 0), H - 1)] * xker[k + half_width]
                                 raw[j * nx + i, (by * B + bx) * T + t] = acc
-        frame_area = np.float32((size * (B - 1) + 1) * (size * (B - 1) + 1))
+
+
+@njit(**EXACT_PARALLEL_OPTIONS)
+def finish_kernel(raw, size, chunks, norms, out):
+    """Every frame of every image, ``prange`` over chunks of frames (one large image spreads too)."""
+    N, n = raw.shape[0], raw.shape[1]
+    frame_area = np.float32((size * (B - 1) + 1) * (size * (B - 1) + 1))
+    items = N * n
+    for c in prange(chunks):
         one = np.empty(1, dtype=np.float32)
-        for k in range(ny * nx):
-            _finish(raw[k], norms[n], out[n], k, frame_area, one)
+        for item in range(c * items // chunks, (c + 1) * items // chunks):
+            i, k = item // n, item % n
+            _finish(raw[i, k], norms[i], out[i], k, frame_area, one)
 
 
 def dsift_batch(images, step, size, bounds, fast, window_size):
@@ -224,7 +275,9 @@ def dsift_batch(images, step, size, bounds, fast, window_size):
     means = dsift_window_means(size, window_size) * np.float32(size)
     weights = np.ascontiguousarray(means[None, :] * means[:, None])  # [by, bx] = (wx * size) * (wy * size)
     n = len(xs) * len(ys)
+    raws = np.empty((images.shape[0], n, B * B * T), dtype=np.float32)  # VLFeat's bin order, unnormalized
+    dsift_batch_kernel(images, size, xs, ys, bool(fast), kernels, kernels, weights, raws)
     norms = np.empty((images.shape[0], n), dtype=np.float32)
-    out = np.empty((images.shape[0], n, B * B * T), dtype=np.float32)
-    dsift_batch_kernel(images, size, xs, ys, bool(fast), kernels, kernels, weights, norms, out)
+    out = np.empty_like(raws)
+    finish_kernel(raws, size, n_chunks(images.shape[0] * n, "rows"), norms, out)
     return norms, out
