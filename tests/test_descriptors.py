@@ -104,6 +104,15 @@ def test_a_toy_descriptor_works_on_dask(toy):
     np.testing.assert_allclose(stacked.compute(), _toy_vectorized(images), rtol=1e-6)
 
 
+def test_dask_describe_refuses_a_descriptor_that_must_be_fitted():
+    fdask = pytest.importorskip("fastlin.dask")
+    da = pytest.importorskip("dask.array")
+    with pytest.raises(TypeError, match="'bow' descriptor must be fitted first"):
+        fdask.describe(da.from_array(_images(4), chunks=(2, 8, 8, 3)), "bow")
+    with pytest.raises(ValueError, match="unknown descriptor 'nosuch'"):
+        fdask.describe(da.from_array(_images(4), chunks=(2, 8, 8, 3)), "nosuch")
+
+
 def test_a_toy_descriptor_works_in_a_bag_of_words(toy):
     images = _images(6)
     bow = fastlin.BagOfVisualWords(n_words=3, patch_size=4, stride=2, descriptor="toyrows", random_state=0)

@@ -91,7 +91,7 @@ def _orientation_planes(image, planes, gx, gy, sq, mod, bits):
 
 @njit(**EXACT_HELPER_OPTIONS)
 def _triangle(src, size, buf, out):
-    """VLFeat's ``vl_imconvcoltri`` of ``src`` (a column or a row) into ``out``.
+    """VLFeat's ``vl_imconvcoltri`` of one row ``src`` into ``out`` (:func:`_triangle_down` does columns).
 
     A triangle of half-width ``size`` through two running sums, border replicated (``buf``:
     ``len(src) + size`` scratch).
@@ -190,11 +190,11 @@ def _finish(raw, norms, out, k, frame_area, one):
 
 
 @njit(**EXACT_PARALLEL_OPTIONS)
-def dsift_batch_kernel(images, size, xs, ys, fast, ykers, xkers, weights, raws):
+def dsift_batch_kernel(images, size, xs, ys, fast, kernels, weights, raws):
     """Every image (a ``prange`` iteration): planes, per-bin filters at the sampled places, into ``raws``.
 
     ``xs``/``ys``: the frames' upper-left bins in A = image.T (its x runs down the image's rows).
-    ``ykers``/``xkers`` (B, 2 size - 1): each bin's Gaussian-windowed kernel; ``weights`` (B, B):
+    ``kernels`` (B, 2 size - 1): each bin's Gaussian-windowed kernel, along y and x alike; ``weights`` (B, B):
     the flat window's per-bin weight.
     """
     N, H, W = images.shape  # A is (W, H)
@@ -234,7 +234,7 @@ def dsift_batch_kernel(images, size, xs, ys, fast, ykers, xkers, weights, raws):
         else:
             tmp = np.empty(H, dtype=np.float32)
             for by in range(B):
-                yker = ykers[by]
+                yker = kernels[by]
                 for t in range(T):
                     plane = planes[t]
                     for j in range(ny):
@@ -245,7 +245,7 @@ def dsift_batch_kernel(images, size, xs, ys, fast, ykers, xkers, weights, raws):
                                 acc = acc + plane[min(max(r - k, 0), W - 1), x] * yker[k + half_width]
                             tmp[x] = acc
                         for bx in range(B):
-                            xker = xkers[bx]
+                            xker = kernels[bx]
                             for i in range(nx):  # the row filter, at the sampled column only
                                 c = xs[i] + bx * size
                                 acc = ZERO
@@ -276,7 +276,7 @@ def dsift_batch(images, step, size, bounds, fast, window_size):
     weights = np.ascontiguousarray(means[None, :] * means[:, None])  # [by, bx] = (wx * size) * (wy * size)
     n = len(xs) * len(ys)
     raws = np.empty((images.shape[0], n, B * B * T), dtype=np.float32)  # VLFeat's bin order, unnormalized
-    dsift_batch_kernel(images, size, xs, ys, bool(fast), kernels, kernels, weights, raws)
+    dsift_batch_kernel(images, size, xs, ys, bool(fast), kernels, weights, raws)
     norms = np.empty((images.shape[0], n), dtype=np.float32)
     out = np.empty_like(raws)
     finish_kernel(raws, size, n_chunks(images.shape[0] * n, "rows"), norms, out)
