@@ -83,3 +83,44 @@ def test_alternating_with_numpy(benchmark, smoke, who, dtype):
     benchmark.group = f"alternating|{case.label} + X@V|{dtype}"
     benchmark.extra_info["who"] = who
     benchmark(run)
+
+
+@pytest.mark.parametrize("shape", [(1000, 32, 32), (1, 256, 256)])
+def test_gist_fft_floor(benchmark, smoke, shape):
+    """GIST's transforms alone, the ones its jit tier runs (a forward FFT per image; per image
+    and filter, the first pass on the lines the filter reaches, the second on the kept lines;
+    complex64, every core) on the same batch: the floor of its rows."""
+    import numba
+    import scipy.fft
+
+    from fastlin._spec import gist_gabor
+    from fastlin.jit.gist import CHUNK_VALUES, _supports
+
+    N, H, W = (4, 16, 16) if smoke else shape
+    b = 32
+    workers = numba.get_num_threads()
+    bank = gist_gabor((8, 8, 8, 8), (H + 2 * b, W + 2 * b), np.float32)
+    rows, cols = bank.shape[1:]
+    rng = np.random.default_rng(0)
+    padded = rng.random((N, rows, cols), dtype=np.float32)
+    chunk = max(1, min(N, CHUNK_VALUES // (rows * cols)))
+    firsts = [
+        (axis, (rng.random((chunk, rows, len(lines))) if axis == 2 else rng.random((chunk, len(lines), cols))))
+        for axis, lines in _supports(bank)
+    ]
+    seconds = {2: rng.random((chunk, H, cols)), 1: rng.random((chunk, rows, W))}
+    firsts = [(axis, x.astype(np.complex64)) for axis, x in firsts]
+    seconds = {axis: x.astype(np.complex64) for axis, x in seconds.items()}
+
+    def transforms():
+        for start in range(0, N, chunk):
+            n = len(padded[start : start + chunk])
+            scipy.fft.fft2(padded[start : start + n], workers=workers)
+            for axis, first in firsts:
+                scipy.fft.ifft(first[:n], axis=-2 if axis == 2 else -1, workers=workers)
+                scipy.fft.ifft(seconds[axis][:n], axis=-1 if axis == 2 else -2, workers=workers)
+
+    transforms()
+    benchmark.group = f"fft|{N}x{H}x{W}|gist"
+    benchmark.extra_info["images"] = N
+    benchmark.pedantic(transforms, rounds=ROUNDS, iterations=1)

@@ -3,6 +3,7 @@
 from fastlin.color import color_histogram_hsv, color_histogram_hsv_batch
 from fastlin.dsift import dsift, dsift_batch
 from fastlin.features import extract_features
+from fastlin.gist import gist, gist_batch
 from fastlin.gradcheck import grad_check_sparse, numerical_gradient, rel_error
 from fastlin.hog import hog, hog_batch
 from fastlin.kmeans import kmeans
@@ -26,8 +27,9 @@ _LAZY_NAMES = {
 }
 #: public submodules reachable as attributes after `import fastlin`
 _LAZY_MODULES = (
-    *("bow", "classifiers", "cli", "color", "datasets", "descriptors", "dsift", "features"),
-    *("hog", "kernel_maps", "kmeans", "kmeans_features", "lbp", "losses", "optim", "preprocessing", "tuning"),
+    *("bow", "classifiers", "cli", "color", "datasets", "descriptors", "dsift", "features", "gist"),
+    *("hog", "kernel_maps", "kmeans", "kmeans_features", "lbp", "lecture", "losses", "optim", "preprocessing"),
+    "tuning",
 )
 
 
@@ -58,6 +60,8 @@ __all__ = [
     "dsift",
     "dsift_batch",
     "extract_features",
+    "gist",
+    "gist_batch",
     "grad_check_sparse",
     "hog",
     "hog_batch",

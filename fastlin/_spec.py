@@ -6,6 +6,8 @@ definition changes in one place. Nothing here imports numba.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 #: rows of X (or patches, or points) handled together inside a chunk: a block of 16 rows of
@@ -200,3 +202,89 @@ def dsift_window_means(size: int, window_size: float) -> np.ndarray:
             acc = f(acc + g)  # in order, as VLFeat sums
         means[index] = acc / f(2 * size - 1)
     return means
+
+
+#: GIST's prefilter pads by this many pixels before whitening (``prefilt`` in ``LMgist.m``)
+GIST_PREFILTER_PAD = 5
+
+
+def symmetric_index(n_out: int, size: int, start: int) -> np.ndarray:
+    """Source indices of MATLAB's ``padarray(..., 'symmetric')`` along one axis of ``size``.
+
+    Output ``i`` reads entry ``index[i]``; ``start`` is minus the padding before. The mirror
+    repeats the edge and continues periodically, however far the padding reaches.
+    """
+    period = np.concatenate([np.arange(size), np.arange(size - 1, -1, -1)])
+    return period[(np.arange(n_out) + start) % (2 * size)]
+
+
+@functools.lru_cache(maxsize=8)
+def gist_gabor(orientations: tuple, shape: tuple, dtype: type = np.float64) -> np.ndarray:
+    """``createGabor(orientations, shape)`` of ``LMgist``: (n_filters, rows, cols), FFT order, read-only.
+
+    Computed in float64, then cast to ``dtype``; kept for the next call with the same arguments
+    (a bank for 256 x 256 images takes longer to build than to apply).
+    """
+    rows, cols = shape
+    fy = np.fft.ifftshift(np.arange(-(rows // 2), rows - rows // 2))[:, None]  # fftshift of -n/2:n/2-1
+    fx = np.fft.ifftshift(np.arange(-(cols // 2), cols - cols // 2))[None, :]
+    fr = np.sqrt(fx * fx + fy * fy)
+    t = np.arctan2(fy * np.ones_like(fx), fx * np.ones_like(fy))
+    G = []
+    for i, n_orient in enumerate(orientations):
+        for j in range(n_orient):
+            tr = t + np.pi / n_orient * j
+            tr = tr + 2 * np.pi * (tr < -np.pi) - 2 * np.pi * (tr > np.pi)
+            width = 16 * n_orient**2 / 32**2
+            G.append(np.exp(-10 * 0.35 * (fr / cols / (0.3 / 1.85**i) - 1) ** 2 - 2 * width * np.pi * tr**2))
+    bank = np.array(G).astype(dtype)
+    bank.flags.writeable = False
+    return bank
+
+
+def gist_prefilter_gain(n: int, fc: float) -> np.ndarray:
+    """The prefilter's Gaussian transfer function on an n x n grid, FFT order (``gf`` of ``prefilt``)."""
+    f = np.fft.ifftshift(np.arange(-(n // 2), n - n // 2)).astype(np.float64)
+    s1 = fc / np.sqrt(np.log(2))
+    return np.exp(-(f[:, None] ** 2 + f[None, :] ** 2) / (s1 * s1))
+
+
+def gist_block_edges(size: int, blocks: int) -> np.ndarray:
+    """``fix(linspace(0, size, blocks + 1))`` of ``downN``, in exact integer arithmetic."""
+    return np.array([k * size // blocks for k in range(blocks + 1)], dtype=np.int64)
+
+
+def gist_rescaled(images: np.ndarray) -> np.ndarray:
+    """Each image shifted and scaled to 0..255 as ``LMgist`` does; a constant image becomes zeros."""
+    low = images.min(axis=(1, 2), keepdims=True)
+    out = images - low
+    top = out.max(axis=(1, 2), keepdims=True)
+    return np.divide(255 * out, top, out=np.zeros_like(out), where=top > 0)
+
+
+def gist_prefiltered(images: np.ndarray, fc: float, lowpass) -> np.ndarray:
+    """``prefilt`` of ``LMgist`` on a batch (N, H, W) of 0..255 images.
+
+    ``lowpass(x, gf)`` is ``ifft2(fft2(x) .* gf)`` over the last two axes, complex as MATLAB
+    leaves it or its real part (the same up to rounding: ``gf`` is even, so the result is real).
+    """
+    N, H, W = images.shape
+    w = GIST_PREFILTER_PAD
+    sn, sm = H + 2 * w, W + 2 * w
+    n = max(sn, sm)
+    n += n % 2
+    rows = symmetric_index(sn, H, -w)[symmetric_index(n, sn, 0)]  # pad by w, then after, to n
+    cols = symmetric_index(sm, W, -w)[symmetric_index(n, sm, 0)]
+    img = np.log(images + 1)[:, rows[:, None], cols[None, :]]
+    gf = gist_prefilter_gain(n, fc)
+    output = img - lowpass(img, gf).real
+    localstd = np.sqrt(np.abs(lowpass(output * output, gf)))
+    return (output / (0.2 + localstd))[:, w : sn - w, w : sm - w]
+
+
+def gist_padded(images: np.ndarray, boundary: int) -> np.ndarray:
+    """The batch padded by ``boundary`` pixels on every side, symmetric (``gistGabor``)."""
+    N, H, W = images.shape
+    rows = symmetric_index(H + 2 * boundary, H, -boundary)
+    cols = symmetric_index(W + 2 * boundary, W, -boundary)
+    return images[:, rows[:, None], cols[None, :]]

@@ -29,6 +29,7 @@ CONTRACTS: dict[str, tuple[str, ...]] = {
     "lbp": ("lbp_codes", "lbp_histograms"),
     "kmeans_features": ("encode_pooled",),
     "dsift": ("dsift_batch",),
+    "gist": ("gist_batch",),
 }
 
 

@@ -295,6 +295,18 @@ def _init_with(defaults: dict):
     return __init__
 
 
+#: the default learning rate times the number of features, per model: on standardized
+#: features the scores' scale grows with their number, and so does the step SGD can take
+#: (chosen on CIFAR-10's and the digits' validation splits; docs/results.md). ``fastlin train``
+#: and ``fastlin lecture`` use it.
+LR_TIMES_FEATURES = {"softmax": 4.0, "svm": 0.7}
+
+
+def default_learning_rate(model: str, n_features: int) -> float:
+    """The learning rate ``fastlin train`` uses when neither ``--lr`` nor a preset gives one."""
+    return LR_TIMES_FEATURES[model] / n_features
+
+
 #: the training parameters both classifiers share, after their loss and learning rate
 _SGD_DEFAULTS = dict(
     schedule="step",

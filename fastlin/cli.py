@@ -1,4 +1,4 @@
-"""The ``fastlin`` command: train a linear classifier on real data, or check the gradients."""
+"""The ``fastlin`` command: train a linear classifier on real data, check the gradients, draw the lecture."""
 
 from __future__ import annotations
 
@@ -116,7 +116,7 @@ def _dataset(text: str) -> tuple[str, str | None]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The parser of ``fastlin train`` and ``fastlin check``."""
+    """The parser of ``fastlin train``, ``fastlin check`` and ``fastlin lecture``."""
     parser = _OneLineParser(prog="fastlin", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_OneLineParser)
     train = sub.add_parser("train", help="train and evaluate a linear classifier")
@@ -190,6 +190,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--plot", metavar="FILE.png", type=_plot_path, help="save the loss curve and the weight templates"
     )
     sub.add_parser("check", help="gradient-check both losses and print the relative errors")
+    lecture = sub.add_parser(
+        "lecture", help="draw the lecture's pictures from real runs: PNG figures, their numbers, index.html"
+    )
+    lecture.add_argument("--dataset", type=_dataset, default=("digits", None), help="as for train (default: digits)")
+    lecture.add_argument("--out", default="lecture", help="the folder to write (default: ./lecture)")
+    lecture.add_argument(
+        "--train-size",
+        type=_positive_int,
+        help=f"training images the experiments use (default: all of the digits, {LECTURE_TRAIN_SIZE} of CIFAR-10)",
+    )
+    lecture.add_argument("--seed", type=_seed, default=0)
     return parser
 
 
@@ -352,17 +363,6 @@ def _plot(path: str, model, images_shape: tuple, features: str, class_names: tup
     return what + (", and the search" if search is not None else "")
 
 
-#: the default learning rate times the number of features, per model: on standardized
-#: features the scores' scale grows with their number, and so does the step SGD can take
-#: (chosen on CIFAR-10's and the digits' validation splits; docs/results.md)
-LR_TIMES_FEATURES = {"softmax": 4.0, "svm": 0.7}
-
-
-def default_learning_rate(model: str, n_features: int) -> float:
-    """The learning rate ``fastlin train`` uses when neither ``--lr`` nor a preset gives one."""
-    return LR_TIMES_FEATURES[model] / n_features
-
-
 def _model_settings(args: argparse.Namespace) -> dict:
     """The model's settings: what the user gave, else the preset of the features, else the defaults.
 
@@ -457,6 +457,7 @@ def _check_arguments(args: argparse.Namespace, coates: bool, image_shape: tuple 
 def train(args: argparse.Namespace) -> int:
     """``fastlin train``: load, featurize, standardize, fit, and report accuracies and times."""
     from fastlin import LinearSVM, SoftmaxClassifier
+    from fastlin.classifiers import default_learning_rate
     from fastlin.preprocessing import Standardizer
 
     coates = "coates" in args.features.split("+")
@@ -519,6 +520,25 @@ def train(args: argparse.Namespace) -> int:
     return 0
 
 
+#: the CIFAR-10 training images ``fastlin lecture`` uses by default (all 49,000 take 4x longer)
+LECTURE_TRAIN_SIZE = 10_000
+
+
+def lecture(args: argparse.Namespace) -> int:
+    """``fastlin lecture``: run the lecture's experiments and write their figures and page."""
+    from fastlin import lecture as lessons
+
+    start = time.perf_counter()
+    ((Xtr, ytr), val, test), class_names = _load(*args.dataset, args.seed)
+    size = args.train_size or (len(ytr) if args.dataset[0] == "digits" else LECTURE_TRAIN_SIZE)
+    data = lessons.prepare(((Xtr[:size], ytr[:size]), val, test), class_names, args.dataset[0])
+    print(f"{args.dataset[0]}: {len(data.ytr)} train / {len(data.yval)} val / {len(data.yte)} test images")
+    lessons.run(data, args.out, seed=args.seed, log=lambda line: print(line, flush=True))
+    seconds = time.perf_counter() - start
+    print(f"wrote {Path(args.out) / 'index.html'} and {len(lessons.EXPERIMENTS)} figures in {seconds:.0f} s")
+    return 0
+
+
 def check() -> int:
     """``fastlin check``: gradient-check both losses in every tier; 1 if any disagrees."""
     import fastlin
@@ -552,7 +572,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     try:
         args = build_parser().parse_args(argv)
-        return train(args) if args.command == "train" else check()
+        commands = {"train": lambda: train(args), "check": check, "lecture": lambda: lecture(args)}
+        return commands[args.command]()
     except KeyboardInterrupt:
         print("fastlin: interrupted", file=sys.stderr)
         return 130

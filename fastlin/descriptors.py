@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from fastlin.color import color_histogram_hsv, color_histogram_hsv_batch
+from fastlin.gist import gist, gist_batch
 from fastlin.hog import hog, hog_batch, hog_batch_form
 from fastlin.lbp import lbp_histogram
 
@@ -239,6 +240,15 @@ def _dsift_defaults(shape):
     return dict(size=size, step=size)
 
 
+def _gist(images, *, n_threads=None, channel_axis="auto", **params):
+    axis = (-1 if np.ndim(images) == 4 else None) if channel_axis == "auto" else channel_axis
+    return gist_batch(images, channel_axis=axis, n_threads=n_threads, **params)
+
+
+def _gist_batch_form(**keywords):
+    return functools.partial(gist_batch, **keywords)
+
+
 def _dsift_bow_defaults(shape):
     small = _small(shape)
     return dict(
@@ -300,6 +310,15 @@ register(
         _dsift,
         _dsift_defaults,
         dense=_dsift_dense,
+    )
+)
+register(
+    Descriptor(
+        "gist",
+        "GIST equal to Torralba's LMgist: Gabor energies (4 scales x 8 orientations) over 4 x 4 blocks",
+        _gist,
+        lambda shape: {},
+        per_image=(gist, _gist_batch_form),
     )
 )
 register(

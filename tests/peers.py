@@ -231,3 +231,20 @@ def opencv_sift_grid_loop(images, step, size):
         gray = im if im.dtype == np.uint8 else np.clip(im * 255, 0, 255).astype(np.uint8)
         out.append(sift.compute(gray, points)[1])
     return np.stack(out)
+
+
+def torchgist_loop(images):
+    """torchgist 1.0.0 (a PyTorch port of LMgist, float32), image by image as it runs a batch;
+    None without it. It averages the channels of a (C, H, W) tensor and rescales it in place,
+    so each image goes in as a fresh tensor."""
+    try:
+        from torchgist.models import GIST
+    except ImportError:
+        return None
+    H, W = images.shape[1:3]
+    model = GIST(image_size=(H, W))
+    out = []
+    for im in images:
+        chw = im.transpose(2, 0, 1) if im.ndim == 3 else im[None]
+        out.append(model(torch.tensor(chw, dtype=torch.float32)).numpy())
+    return np.stack(out)

@@ -531,10 +531,37 @@ def _dsift_op(fast: bool) -> Operation:
 
 DSIFT, DSIFT_FAST = _dsift_op(False), _dsift_op(True)
 
+
+def _gist_run(case, data, impl, n_threads):
+    images = data["images"]
+    return fastlin.gist_batch(images, channel_axis=-1 if images.ndim == 4 else None, impl=impl, n_threads=n_threads)
+
+
+def _make_torchgist(case):
+    images = case.data["images"]
+    if peers.torchgist_loop(images[:1]) is None:
+        return None
+    return lambda: peers.torchgist_loop(images)
+
+
+GIST = Operation(
+    name="gist",
+    run=_gist_run,
+    make=image_case,
+    main="images",
+    dtypes=("uint8", "float32"),
+    test_shapes=((3, 16, 20), (2, 18, 12, 3)),
+    bench_shapes=((1000, 32, 32), (1, 256, 256)),
+    smoke_shape=(4, 16, 16),
+    compare=compare_features(1e-6),
+    naive_bench_limit=0,  # the transcription takes 0.1 s per CIFAR image: timed in smoke runs only
+    peers=(Peer("torchgist", _make_torchgist, check_allclose(1e-5)),),
+)
+
 OPERATIONS: dict[str, Operation] = {
     op.name: op
     for op in (
         *(_loss_op(kind) for kind in ("svm", "squared_hinge", "softmax")),
-        *(HOG, COLOR, KMEANS, BOW, LBP, LBP_HISTOGRAM, KMEANS_FEATURES, DSIFT, DSIFT_FAST),
+        *(HOG, COLOR, KMEANS, BOW, LBP, LBP_HISTOGRAM, KMEANS_FEATURES, DSIFT, DSIFT_FAST, GIST),
     )
 }

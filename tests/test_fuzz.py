@@ -411,3 +411,21 @@ def test_dense_sift(data):
         assert descriptors.shape == (shape[0], len(frames), 128) and norms.shape == (shape[0], len(frames))
         assert_finite(frames, norms, descriptors)
         assert (descriptors >= 0).all() and (descriptors <= 1.00001).all()  # VLFeat's approximate sqrt
+
+
+@FUZZ
+@given(data=st.data())
+def test_gist(data):
+    shape = data.draw(st.tuples(st.integers(1, 2), st.integers(2, 20), st.integers(2, 20)), label="shape")
+    kwargs = dict(
+        images=data.draw(arrays(shape, fills=["pixels", "zero", "nan", "huge", "negative", "normal"]), label="images"),
+        orientations=data.draw(st.sampled_from([(8, 8, 8, 8), (4, 2), (1,), (8,) * 7, ()]), label="orientations"),
+        blocks=data.draw(st.integers(1, 6), label="blocks"),
+        boundary=data.draw(st.sampled_from([0, 3, 32]), label="boundary"),
+        impl=data.draw(st.sampled_from(["jit", "vectorized"]), label="impl"),
+    )
+    out = call(fastlin.gist_batch, mutate(data, kwargs, list(kwargs) + ["prefilter", "image_size", "n_threads"]))
+    if out is not None:
+        assert out.shape[0] == shape[0] and out.dtype == np.float32
+        assert_finite(out)
+        assert (out >= 0).all()
