@@ -520,7 +520,7 @@ def train(args: argparse.Namespace) -> int:
     return 0
 
 
-#: the CIFAR-10 training images ``fastlin lecture`` uses by default (all 49,000 take 4x longer)
+#: the CIFAR-10 training images ``fastlin lecture`` uses by default (its runs stay short)
 LECTURE_TRAIN_SIZE = 10_000
 
 

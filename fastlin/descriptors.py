@@ -189,9 +189,17 @@ def _raw(images, *, n_threads=None):
     return np.asarray(images).reshape(len(images), -1).astype(np.float32)
 
 
-def _hog(images, *, n_threads=None, channel_axis="auto", **params):
-    axis = (-1 if np.ndim(images) == 4 else None) if channel_axis == "auto" else channel_axis
-    return hog_batch(images, channel_axis=axis, n_threads=n_threads, **params)
+def _channels_last(batch_fn: Callable) -> Callable:
+    """``batch_fn`` with ``channel_axis="auto"``: the last axis of (N, H, W, C) batches, none of gray ones."""
+
+    def run(images, *, n_threads=None, channel_axis="auto", **params):
+        axis = (-1 if np.ndim(images) == 4 else None) if channel_axis == "auto" else channel_axis
+        return batch_fn(images, channel_axis=axis, n_threads=n_threads, **params)
+
+    return run
+
+
+_hog = _channels_last(hog_batch)
 
 
 def _color(images, *, n_threads=None, **params):
@@ -240,13 +248,10 @@ def _dsift_defaults(shape):
     return dict(size=size, step=size)
 
 
-def _gist(images, *, n_threads=None, channel_axis="auto", **params):
-    axis = (-1 if np.ndim(images) == 4 else None) if channel_axis == "auto" else channel_axis
-    return gist_batch(images, channel_axis=axis, n_threads=n_threads, **params)
-
-
-def _gist_batch_form(**keywords):
-    return functools.partial(gist_batch, **keywords)
+def _gist_batch_form(channel_axis=None, **keywords):
+    if isinstance(channel_axis, int) and not isinstance(channel_axis, bool) and channel_axis >= 0:
+        channel_axis += 1  # an image's axis is one further in a batch
+    return functools.partial(gist_batch, channel_axis=channel_axis, **keywords)
 
 
 def _dsift_bow_defaults(shape):
@@ -316,7 +321,7 @@ register(
     Descriptor(
         "gist",
         "GIST equal to Torralba's LMgist: Gabor energies (4 scales x 8 orientations) over 4 x 4 blocks",
-        _gist,
+        _channels_last(gist_batch),
         lambda shape: {},
         per_image=(gist, _gist_batch_form),
     )

@@ -450,6 +450,8 @@ def run(data: Data, out: str | Path, *, seed: int = 0, log: Callable[[str], None
         (folder / f"{stem}.json").write_text(json.dumps(numbers, default=float))
         lecture_figures.draw(stem, numbers, data, folder / f"{stem}.png")
         results[stem] = numbers
-        log(f"[{k:2d}/{len(EXPERIMENTS)}] {title}: {time.perf_counter() - start:.1f} s")
+        line = f"[{k:2d}/{len(EXPERIMENTS)}] {title}: {time.perf_counter() - start:.1f} s"
+        summary = lecture_figures.summary(stem, numbers)
+        log(f"{line}. {summary}" if summary else line)
     (folder / "index.html").write_text(lecture_figures.index_html(data, results))
     return results

@@ -40,6 +40,15 @@ def _pyplot():
     return plt
 
 
+def _labels(ax, xlabel: str, ylabel: str, title: str, legend: bool = True, **legend_kw) -> None:
+    """Name the axes and the panel; a legend of its lines unless ``legend`` is False."""
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    if legend:
+        ax.legend(**legend_kw)
+
+
 def _landscape(fig, n, data):
     a, grid = np.array(n["a"]), np.array(n["grid"])
     for row, who in enumerate(("one", "batch")):
@@ -47,18 +56,13 @@ def _landscape(fig, n, data):
         ax = fig.add_subplot(2, 3, 3 * row + 1)
         for name in ("svm", "softmax"):
             ax.plot(a, n[f"{name}_{who}_1d"], label=name)
-        ax.set_xlabel("a")
-        ax.set_ylabel("loss")
-        ax.set_title(f"L(W + a W1), {what}")
-        ax.legend()
+        _labels(ax, "a", "loss", f"L(W + a W1), {what}")
         for col, name in enumerate(("svm", "softmax")):
             ax = fig.add_subplot(2, 3, 3 * row + 2 + col)
             extent = (grid[0], grid[-1], grid[0], grid[-1])
             im = ax.imshow(n[f"{name}_{who}_2d"], origin="lower", extent=extent, cmap="jet")
             fig.colorbar(im, ax=ax, label="loss")
-            ax.set_xlabel("a")
-            ax.set_ylabel("b")
-            ax.set_title(f"{name}: L(W + a W1 + b W2), {what}")
+            _labels(ax, "a", "b", f"{name}: L(W + a W1 + b W2), {what}", legend=False)
 
 
 def _sanity(fig, n, data):
@@ -77,10 +81,7 @@ def _sanity(fig, n, data):
     ax = fig.add_subplot(1, 2, 2)
     ax.loglog(n["regs"], n["svm_with_reg"], label="SVM")
     ax.loglog(n["regs"], n["softmax_with_reg"], label="softmax")
-    ax.set_xlabel("regularization strength reg")
-    ax.set_ylabel("loss + reg * sum(W**2)")
-    ax.set_title("the same W as reg grows")
-    ax.legend()
+    _labels(ax, "regularization strength reg", "loss + reg * sum(W**2)", "the same W as reg grows")
 
 
 def _search(fig, n, data):
@@ -92,10 +93,7 @@ def _search(fig, n, data):
     ):
         ax.semilogx(n["evals"], n[key], marker="o", label=label)
     ax.axhline(n["chance"], color="gray", ls="--", label="chance")
-    ax.set_xlabel("loss evaluations")
-    ax.set_ylabel("test accuracy")
-    ax.set_title("the same budget of loss evaluations (SVM loss)")
-    ax.legend()
+    _labels(ax, "loss evaluations", "test accuracy", "the same budget of loss evaluations (SVM loss)")
 
 
 def _gradient_check(fig, n, data):
@@ -103,10 +101,8 @@ def _gradient_check(fig, n, data):
     for dtype in ("float64", "float32"):
         ax.loglog(n["h"], np.maximum(n[dtype], 1e-17), marker="o", label=dtype)
     ax.invert_xaxis()
-    ax.set_xlabel("step h of the centred difference")
-    ax.set_ylabel("median relative error")
-    ax.set_title("numerical against analytic gradient (softmax)")
-    ax.legend()
+    title = "numerical against analytic gradient (softmax)"
+    _labels(ax, "step h of the centred difference", "median relative error", title)
     ax = fig.add_subplot(1, 2, 2)
     labels, values = [], []
     for dtype in ("float64", "float32"):
@@ -124,10 +120,7 @@ def _step_size(fig, n, data):
     ax.semilogx(n["steps"], n["loss"], marker=".", label="loss after one step")
     ax.axhline(n["start"], color="gray", ls="--", label="loss before the step")
     ax.set_ylim(0, 3 * n["start"])
-    ax.set_xlabel("step size")
-    ax.set_ylabel("loss (softmax)")
-    ax.set_title("one step along the negative gradient")
-    ax.legend()
+    _labels(ax, "step size", "loss (softmax)", "one step along the negative gradient")
 
 
 def _learning_rates(fig, n, data):
@@ -136,10 +129,7 @@ def _learning_rates(fig, n, data):
         label = f"{name} ({run['rate']:.1e})" + (": diverges" if run["diverged"] else "")
         ax.plot(run["loss"], label=label)
     ax.set_yscale("log")
-    ax.set_xlabel("SGD step")
-    ax.set_ylabel("batch loss (softmax), log scale")
-    ax.set_title("learning rates, constant, the same batches")
-    ax.legend()
+    _labels(ax, "SGD step", "batch loss (softmax), log scale", "learning rates, constant, the same batches")
 
 
 def _batch_size(fig, n, data):
@@ -168,20 +158,14 @@ def _svm_vs_softmax(fig, n, data):
     ):
         ax.bar_label(bars, fmt="%.3g", fontsize=8)
     ax.set_xticks(x, labels)
-    ax.set_xlabel("scores (correct class first)")
-    ax.set_ylabel("loss")
-    ax.set_title("the same scores, two losses")
-    ax.legend()
+    _labels(ax, "scores (correct class first)", "loss", "the same scores, two losses")
     ax = fig.add_subplot(1, 2, 2)
     ax.plot(n["sweep"], n["svm_sweep"], label="SVM")
     ax.plot(n["sweep"], n["softmax_sweep"], label="softmax")
     ax.axvline(9, color="gray", ls=":", label="margin met left of 9")
     ax.set_yscale("symlog", linthresh=1e-3)
     ax.set_ylim(0, None)
-    ax.set_xlabel("score of wrong class 1 (scores [10, s, 3])")
-    ax.set_ylabel("loss")
-    ax.set_title("as one wrong score moves")
-    ax.legend()
+    _labels(ax, "score of wrong class 1 (scores [10, s, 3])", "loss", "as one wrong score moves")
 
 
 def _regularization(fig, n, data):
@@ -199,10 +183,7 @@ def _regularization(fig, n, data):
         ax.hist(
             w["values"], bins=101, histtype="step", log=True, label=f"{penalty}: {100 * w['near_zero']:.0f}% near 0"
         )
-    ax.set_xlabel("learned weight")
-    ax.set_ylabel("count")
-    ax.set_title(f"learned weights, reg = {n['reg']:g}")
-    ax.legend()
+    _labels(ax, "learned weight", "count", f"learned weights, reg = {n['reg']:g}")
 
 
 def _schedules(fig, n, data):
@@ -212,14 +193,8 @@ def _schedules(fig, n, data):
         loss = np.array(run["loss"])
         smooth = np.convolve(loss, np.ones(20) / 20, mode="valid")
         losses.plot(smooth, label=f"{name}: val {run['val_accuracy']:.3f}")
-    rates.set_xlabel("SGD step")
-    rates.set_ylabel("learning rate")
-    rates.set_title("the schedules")
-    rates.legend()
-    losses.set_xlabel("SGD step")
-    losses.set_ylabel("batch loss, mean of 20 steps")
-    losses.set_title("their runs")
-    losses.legend()
+    _labels(rates, "SGD step", "learning rate", "the schedules")
+    _labels(losses, "SGD step", "batch loss, mean of 20 steps", "their runs")
 
 
 def _image(a):
@@ -287,13 +262,16 @@ def draw(stem: str, numbers: dict, data, path: Path) -> None:
     plt.close(fig)
 
 
-def _summary(stem: str, n: dict) -> str:
+def summary(stem: str, n: dict) -> str:
     """One line of the run's own numbers under a figure's caption."""
     if stem == "02-sanity":
         return (
             f"Measured: SVM {n['svm']:.3f} (expected {n['expected_svm']}), "
             f"softmax {n['softmax']:.4f} (expected {n['expected_softmax']:.4f})."
         )
+    if stem == "04-gradient-check":
+        best = {d: min(n[d]) for d in ("float64", "float32")}
+        return f"Smallest relative error: float64 {best['float64']:.1e}, float32 {best['float32']:.1e}."
     if stem == "03-search":
         return (
             f"After {n['evals'][-1]} evaluations: random search {n['random_search'][-1]:.3f}, random local search "
@@ -330,7 +308,7 @@ def index_html(data, results: dict) -> str:
         rows += [
             f"<h2>{k}. {html.escape(title)}</h2>",
             f'<img src="{stem}.png" alt="{html.escape(title)}">',
-            f"<p>{html.escape(caption)} {html.escape(_summary(stem, results[stem]))} "
+            f"<p>{html.escape(caption)} {html.escape(summary(stem, results[stem]))} "
             f'<a href="{stem}.json">numbers</a></p>',
         ]
     rows.append("</body></html>")

@@ -1,6 +1,7 @@
 """GIST against its reference: Torralba's ``LMgist.m`` run in GNU Octave (a checked-in fixture,
 ``tests/data/make_gist_fixture.py``), the float64 transcription (the naive tier), and torchgist."""
 
+import functools
 from pathlib import Path
 
 import numpy as np
@@ -117,6 +118,9 @@ def test_the_batch_is_image_by_image_and_reachable_by_name():
     for i in range(5):
         np.testing.assert_array_equal(batch[i], fastlin.gist(images[i], channel_axis=-1))
     np.testing.assert_array_equal(fastlin.extract_features(images, ["gist"]), batch)
+    per_image = functools.partial(fastlin.gist, channel_axis=2, blocks=2)
+    expected = fastlin.gist_batch(images, channel_axis=-1, blocks=2)
+    np.testing.assert_array_equal(fastlin.extract_features(images, [per_image]), expected)
 
 
 @pytest.mark.parametrize(
