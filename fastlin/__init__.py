@@ -1,7 +1,7 @@
 """fastlin: fast, faithful kernels for the classic linear image classifier."""
 
 from fastlin.color import color_histogram_hsv, color_histogram_hsv_batch
-from fastlin.dsift import dsift, dsift_batch
+from fastlin.dsift import dsift, dsift_batch, phow, phow_batch
 from fastlin.features import extract_features
 from fastlin.gist import gist, gist_batch
 from fastlin.gradcheck import grad_check_sparse, numerical_gradient, rel_error
@@ -70,6 +70,8 @@ __all__ = [
     "lbp_histogram",
     "local_binary_pattern",
     "numerical_gradient",
+    "phow",
+    "phow_batch",
     "regularization",
     "rel_error",
     "softmax_loss",

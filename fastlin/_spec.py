@@ -204,6 +204,24 @@ def dsift_window_means(size: int, window_size: float) -> np.ndarray:
     return means
 
 
+def phow_smoothing_kernel(sigma: float) -> np.ndarray:
+    """The Gaussian kernel of MATLAB's ``vl_imsmooth`` (VLFeat 0.9.21's mex), float32, 2 ceil(4 sigma) + 1 taps.
+
+    In the mex's types: z = float(j - W) / (sigma + FLT_EPSILON) rounded to float, ``exp`` of
+    -0.5 z^2 in double rounded to float, the taps summed in float in order and each divided
+    by the sum in float.
+    """
+    f = np.float32
+    half = int(np.ceil(4.0 * sigma))
+    taps = np.empty(2 * half + 1, dtype=np.float32)
+    total = f(0)
+    for j in range(2 * half + 1):
+        z = f(float(f(j) - f(half)) / (sigma + float(np.float32(1.19209290e-07))))
+        taps[j] = f(np.exp(-0.5 * float(f(z * z))))
+        total = f(total + taps[j])
+    return (taps / total).astype(np.float32)
+
+
 #: GIST's prefilter pads by this many pixels before whitening (``prefilt`` in ``LMgist.m``)
 GIST_PREFILTER_PAD = 5
 

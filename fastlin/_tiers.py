@@ -28,7 +28,7 @@ CONTRACTS: dict[str, tuple[str, ...]] = {
     "bow": ("describe_patches", "encode_patches", "count_nearest_words", "encode_cells"),
     "lbp": ("lbp_codes", "lbp_histograms"),
     "kmeans_features": ("encode_pooled",),
-    "dsift": ("dsift_batch",),
+    "dsift": ("dsift_batch", "smooth_batch"),
     "gist": ("gist_batch",),
 }
 

@@ -243,6 +243,36 @@ def _dsift(images, *, n_threads=None, step=4, size=4, fast=True):
     return desc.reshape(len(desc), -1)
 
 
+def _phow_sizes(size: int, image_shape: tuple) -> tuple[int, ...]:
+    """vl_phow's four bin sizes, two pixels apart, from ``size`` (its defaults: 4, 6, 8, 10).
+
+    Without those whose frame (3 size + 1 pixels) is larger than the images: the largest size
+    sets every size's offset, so one that does not fit would leave the others no frame.
+    """
+    fitting = tuple(s for s in (size + 2 * k for k in range(4)) if 3 * s + 1 <= min(image_shape[1:3]))
+    return fitting or (size,)
+
+
+def _phow_dense(images, *, step, size, impl="jit", n_threads=None):
+    from fastlin.dsift import phow_batch
+
+    gray = _gray_unit(images)
+    sizes = _phow_sizes(size, gray.shape)
+    frames, _, desc = phow_batch(gray, sizes=sizes, step=step, impl=impl, n_threads=n_threads)
+    return frames[:, :2], desc
+
+
+def _phow(images, *, n_threads=None, **params):
+    from fastlin.dsift import phow_batch
+
+    desc = phow_batch(_gray_unit(images), n_threads=n_threads, **params)[2]
+    return desc.reshape(len(desc), -1)
+
+
+def _phow_defaults(shape):
+    return dict(sizes=(1, 2), step=1) if _small(shape) else {}  # vl_phow's own for CIFAR-size images
+
+
 def _dsift_defaults(shape):
     size = 2 if _small(shape) else 4  # a frame spans 3 size + 1 pixels: 7 of the digits' 8, 13 of CIFAR's 32
     return dict(size=size, step=size)
@@ -268,6 +298,11 @@ L2_SVM = dict(
     model="svm", loss="squared_hinge", lr=1e-4, reg=1e-3, iters=10000, batch_size=256, schedule="cosine",
     standardize_eps=0.01, progress=True,
 )  # fmt: skip
+
+
+def _phow_bow_defaults(shape):
+    patch, stride = (2, 1) if _small(shape) else (4, 2)  # bin size 2 on the digits; vl_phow's 4-10, step 2
+    return {**_dsift_bow_defaults(shape), "descriptor": "phow", "patch_size": patch, "stride": stride}
 
 
 def _bow_defaults(shape):
@@ -319,6 +354,15 @@ register(
 )
 register(
     Descriptor(
+        "phow",
+        "PHOW equal to VLFeat's vl_phow: dense SIFT at bin sizes 4-10 on a smoothed image, concatenated (gray)",
+        _phow,
+        _phow_defaults,
+        dense=_phow_dense,
+    )
+)
+register(
+    Descriptor(
         "gist",
         "GIST equal to Torralba's LMgist: Gabor energies (4 scales x 8 orientations) over 4 x 4 blocks",
         _channels_last(gist_batch),
@@ -351,6 +395,16 @@ register(
         "a bag of visual words over dense SIFT: soft codes pooled over the image and its quadrants",
         None,
         _dsift_bow_defaults,
+        make=_lazy("fastlin.bow", "BagOfVisualWords"),
+        model=L2_SVM,
+    )
+)
+register(
+    Descriptor(
+        "phow-bow",
+        "a bag of visual words over PHOW (dense SIFT at four bin sizes): soft codes over the image and its quadrants",
+        None,
+        _phow_bow_defaults,
         make=_lazy("fastlin.bow", "BagOfVisualWords"),
         model=L2_SVM,
     )

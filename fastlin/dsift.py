@@ -12,7 +12,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from fastlin import _tiers
-from fastlin._spec import DSIFT_BINS, DSIFT_ORIENTATIONS, dsift_geometry
+from fastlin._spec import DSIFT_BINS, DSIFT_ORIENTATIONS, dsift_geometry, phow_smoothing_kernel
 from fastlin._validation import (
     check_bool,
     check_finite,
@@ -169,3 +169,125 @@ def dsift(
     """
     frames, norms, descriptors = _run("image", image, False, step, size, bounds, fast, window_size, impl, None)
     return np.column_stack([frames, norms[0].astype(np.float64)]), descriptors[0]
+
+
+#: ``vl_phow``'s bin sizes
+PHOW_SIZES = (4, 6, 8, 10)
+
+
+def _phow_params(sizes, step, fast, magnif, window_size, contrast_threshold):
+    if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__len__") or len(sizes) == 0:
+        raise TypeError(f"sizes must be a non-empty sequence of bin sizes, got {sizes!r}")
+    sizes = tuple(check_int(f"sizes[{i}]", v, low=1, high=MAX_SIZE) for i, v in enumerate(sizes))
+    step = check_int("step", step, low=1)
+    fast = check_bool("fast", fast)
+    magnif = check_scalar("magnif", magnif, low=0.0, low_open=True, high=1e6)
+    window_size = check_scalar("window_size", window_size, low=0.0, low_open=True, high=1e6)
+    contrast_threshold = check_scalar("contrast_threshold", contrast_threshold, low=0.0)
+    return sizes, step, fast, magnif, window_size, contrast_threshold
+
+
+def _run_phow(name, images, batch, sizes, step, fast, magnif, window_size, contrast_threshold, impl, n_threads):
+    """(frames (n, 3): x, y, size; norms (N, n); descriptors (N, n, 128)), as ``vl_phow`` gives them."""
+    impl, n_threads = check_tier(impl, n_threads)
+    gray = _gray_batch(name, images, batch=batch)
+    sizes, step, fast, magnif, window_size, threshold = _phow_params(
+        sizes, step, fast, magnif, window_size, contrast_threshold
+    )
+    H, W = gray.shape[1:]
+    plan = []
+    for size in sizes:
+        # vl_phow aligns the sizes' frames on one set of centres: MATLAB bounds [off off +inf +inf]
+        off = int(np.floor(1 + 1.5 * (max(sizes) - size))) - 1
+        bounds = (off, off, W - 1, H - 1)
+        span = size * (DSIFT_BINS - 1) + 1
+        if bounds[2] - bounds[0] + 1 >= span and bounds[3] - bounds[1] + 1 >= span:
+            plan.append((size, bounds, _frames(step, size, bounds)))
+    if not plan:
+        raise ValueError(f"no frame fits: images of {H} x {W} are smaller than a frame of any of sizes={sizes}")
+    check_result_size("the descriptors", gray.shape[0] * sum(len(f) for *_, f in plan) * DESCRIPTOR_SIZE, itemsize=4)
+    frames, norms, descriptors = [], [], []
+    for size, bounds, centres in plan:
+        sigma = size / magnif
+        smoothed = gray
+        if sigma >= 0.01:  # vl_imsmooth returns its input below
+            smoothed = _tiers.run("dsift", "smooth_batch", impl, n_threads, gray, phow_smoothing_kernel(sigma))
+        args = (smoothed, step, size, bounds, fast, window_size)
+        norm, desc = _tiers.run("dsift", "dsift_batch", impl, n_threads, *args)
+        desc[norm < threshold] = 0  # vl_phow's contrast threshold: weak descriptors become zeros
+        frames.append(np.column_stack([centres, np.full(len(centres), float(size))]))
+        norms.append(norm)
+        descriptors.append(desc)
+    return np.concatenate(frames), np.concatenate(norms, axis=1), np.concatenate(descriptors, axis=1)
+
+
+def phow_batch(
+    images: ArrayLike,
+    *,
+    sizes: tuple[int, ...] = PHOW_SIZES,
+    step: int = 2,
+    fast: bool = True,
+    magnif: float = 6.0,
+    window_size: float = 1.5,
+    contrast_threshold: float = 0.005,
+    impl: str = "jit",
+    n_threads: int | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """PHOW of every image of an (N, H, W) batch. Parameters and values as :func:`phow`.
+
+    Returns
+    -------
+    frames : ndarray of shape (n, 3), float64
+        x, y (0-based centres) and the bin size of each frame, shared by every image.
+    norms : ndarray of shape (N, n), float32
+        Each descriptor's norm before normalization (its contrast).
+    descriptors : ndarray of shape (N, n, 128), float32
+    """
+    args = (sizes, step, fast, magnif, window_size, contrast_threshold, impl, n_threads)
+    return _run_phow("images", images, True, *args)
+
+
+def phow(
+    image: ArrayLike,
+    *,
+    sizes: tuple[int, ...] = PHOW_SIZES,
+    step: int = 2,
+    fast: bool = True,
+    magnif: float = 6.0,
+    window_size: float = 1.5,
+    contrast_threshold: float = 0.005,
+    impl: str = "jit",
+) -> tuple[np.ndarray, np.ndarray]:
+    """PHOW (gray), equal to VLFeat 0.9.21's ``vl_phow``: dense SIFT at several bin sizes.
+
+    ``frames, descriptors = phow(I)`` gives what ``[F, D] = vl_phow(single(I), 'FloatDescriptors',
+    true)`` gives in MATLAB, with ``F(1:2, :)`` 0-based and ``D`` divided by 512: for each bin
+    size, the image smoothed by MATLAB's ``vl_imsmooth`` with sigma ``size / magnif`` (its
+    kernel truncated at 4 sigma), dense SIFT on frames whose centres line up across the sizes,
+    and descriptors whose norm is below ``contrast_threshold`` set to zero. Sizes whose frame
+    does not fit the image give no frames, as in VLFeat.
+
+    Parameters
+    ----------
+    image : array_like of shape (H, W)
+        Gray pixels in [0, 1]; uint8 images are divided by 255.
+    sizes : tuple of int, default (4, 6, 8, 10)
+        Bin sizes in pixels.
+    step : int, default 2
+    fast : bool, default True
+        VLFeat's flat window (see :func:`dsift`).
+    magnif : float, default 6.0
+        The smoothing's sigma is ``size / magnif``.
+    window_size : float, default 1.5
+    contrast_threshold : float, default 0.005
+    impl : {"jit", "vectorized", "naive"}, default "jit"
+
+    Returns
+    -------
+    frames : ndarray of shape (n, 4), float64
+        x, y (0-based centres), the norm before normalization and the bin size, size by size.
+    descriptors : ndarray of shape (n, 128), float32
+    """
+    args = (sizes, step, fast, magnif, window_size, contrast_threshold, impl, None)
+    frames, norms, descriptors = _run_phow("image", image, False, *args)
+    return np.column_stack([frames[:, :2], norms[0].astype(np.float64), frames[:, 2]]), descriptors[0]

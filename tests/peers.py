@@ -215,6 +215,16 @@ def vlfeat_dsift_loop(images, step, size, fast):
     return np.stack([vlfeat.matlab_dsift(im.astype(np.float32) / scale, step, size, fast)[1] for im in images])
 
 
+def vlfeat_phow_loop(images, **params):
+    """PHOW as vl_phow runs it over VLFeat's own smoothing and dense SIFT, image by image; None without it."""
+    from tests import vlfeat
+
+    if vlfeat.available() is not None:
+        return None
+    scale = np.float32(255) if images.dtype == np.uint8 else np.float32(1)
+    return np.stack([vlfeat.matlab_phow(im.astype(np.float32) / scale, **params)[1] for im in images])
+
+
 def opencv_sift_grid_loop(images, step, size):
     """OpenCV's ``SIFT.compute`` on the same dense grid, image by image: what Python users loop
     today (a different descriptor: its own Gaussian window and interpolation). None without OpenCV."""

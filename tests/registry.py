@@ -531,6 +531,36 @@ def _dsift_op(fast: bool) -> Operation:
 
 DSIFT, DSIFT_FAST = _dsift_op(False), _dsift_op(True)
 
+#: the ladder's PHOW: vl_phow's defaults but for sizes that fit a 32x32 image several times
+PHOW_KW = dict(sizes=(2, 4, 6), step=2)
+
+
+def _phow_run(case, data, impl, n_threads):
+    return fastlin.phow_batch(data["images"], impl=impl, n_threads=n_threads, **PHOW_KW)[1:]
+
+
+def _make_vlfeat_phow(case):
+    images = case.data["images"]
+    if peers.vlfeat_phow_loop(images[:1], **PHOW_KW) is None:
+        return None
+    return lambda: peers.vlfeat_phow_loop(images, **PHOW_KW)
+
+
+PHOW = Operation(
+    name="phow",
+    topic="dsift",
+    run=_phow_run,
+    make=image_case,
+    main="images",
+    dtypes=("uint8", "float32"),
+    test_shapes=((3, 21, 24), (1, 26, 19)),
+    bench_shapes=((1000, 32, 32), (1, 512, 512)),
+    smoke_shape=(4, 20, 20),
+    compare=_compare_dsift,
+    naive_bench_limit=32 * 32,
+    peers=(Peer("vlfeat", _make_vlfeat_phow, _check_vlfeat_dsift),),
+)
+
 
 def _gist_run(case, data, impl, n_threads):
     images = data["images"]
@@ -562,6 +592,6 @@ OPERATIONS: dict[str, Operation] = {
     op.name: op
     for op in (
         *(_loss_op(kind) for kind in ("svm", "squared_hinge", "softmax")),
-        *(HOG, COLOR, KMEANS, BOW, LBP, LBP_HISTOGRAM, KMEANS_FEATURES, DSIFT, DSIFT_FAST, GIST),
+        *(HOG, COLOR, KMEANS, BOW, LBP, LBP_HISTOGRAM, KMEANS_FEATURES, DSIFT, DSIFT_FAST, PHOW, GIST),
     )
 }

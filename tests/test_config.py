@@ -6,6 +6,7 @@ import pkgutil
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from fastlin import _config
@@ -129,3 +130,30 @@ def test_the_command_sets_openblas_spin_before_numpy_loads(monkeypatch):
     monkeypatch.setenv("OPENBLAS_THREAD_TIMEOUT", "28")  # the user's choice stands
     assert fastlin_command.main() == 0
     assert seen == ["4", "28"]
+
+
+CACHED_RUN = """
+import sys, numpy as np, fastlin
+rng = np.random.default_rng(0)
+X, W, y = rng.standard_normal((37, 11)), 0.1 * rng.standard_normal((11, 5)), rng.integers(0, 5, 37)
+out = {}
+for dtype in (np.float64, np.float32):
+    for name, fn in (("softmax", fastlin.softmax_loss), ("svm", fastlin.svm_loss)):
+        loss, dW = fn(W.astype(dtype), X.astype(dtype), y, 0.1, n_threads=1)
+        out[f"{name}_{np.dtype(dtype).name}"] = np.append(dW.ravel().astype(np.float64), loss)
+np.savez(sys.argv[1], **out)
+"""
+
+
+def test_a_cached_kernel_gives_the_bits_of_a_fresh_compile(tmp_path):
+    # the first run compiles and writes the cache, the second loads it: the same bits (fastmath's
+    # ``arcp`` once let the two codegens lower a division differently)
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "cache")}
+    for run in ("fresh", "cached"):
+        subprocess.run(
+            [sys.executable, "-c", CACHED_RUN, str(tmp_path / f"{run}.npz")], check=True, env=env, timeout=600
+        )
+    fresh, cached = np.load(tmp_path / "fresh.npz"), np.load(tmp_path / "cached.npz")
+    assert any((tmp_path / "cache").rglob("*.nbc"))  # the second run had a cache to load
+    for key in fresh.files:
+        np.testing.assert_array_equal(cached[key], fresh[key], err_msg=key)

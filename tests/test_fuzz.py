@@ -429,3 +429,22 @@ def test_gist(data):
         assert out.shape[0] == shape[0] and out.dtype == np.float32
         assert_finite(out)
         assert (out >= 0).all()
+
+
+@FUZZ
+@given(data=st.data())
+def test_phow(data):
+    shape = data.draw(st.tuples(st.integers(1, 2), st.integers(4, 24), st.integers(4, 24)), label="shape")
+    kwargs = dict(
+        images=data.draw(arrays(shape, fills=["pixels", "zero", "nan", "huge", "negative", "normal"]), label="images"),
+        sizes=data.draw(st.sampled_from([(1, 2), (2, 4, 6), (4, 6, 8, 10), (3,), ()]), label="sizes"),
+        step=data.draw(st.integers(1, 3), label="step"),
+        impl=data.draw(st.sampled_from(["jit", "vectorized"]), label="impl"),
+    )
+    names = list(kwargs) + ["fast", "magnif", "window_size", "contrast_threshold", "n_threads"]
+    out = call(fastlin.phow_batch, mutate(data, kwargs, names))
+    if out is not None:
+        frames, norms, descriptors = out
+        assert descriptors.shape == (shape[0], len(frames), 128) and norms.shape == (shape[0], len(frames))
+        assert_finite(frames, norms, descriptors)
+        assert (descriptors >= 0).all() and (descriptors <= 1.00001).all()

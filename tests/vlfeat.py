@@ -20,7 +20,34 @@ from pathlib import Path
 import numpy as np
 
 SOURCE = r"""
+#include <math.h>
+#include <stdlib.h>
 #include <vl/dsift.h>
+#include <vl/imopv.h>
+#include <vl/mathop.h>
+
+/* MATLAB's vl_imsmooth(I, sigma) for single I of M rows and N columns given column-major (the mex's
+   Gaussian path: its float kernel, truncated at ceil(4 sigma), padding by continuity, two transposing
+   passes of vl_imconvcol_vf). out: M x N column-major. */
+void matlab_imsmooth(const float *data, int M, int N, double sigma, float *out)
+{
+  if (sigma < 0.01) { for (long i = 0; i < (long)M * N; ++i) out[i] = data[i]; return; }
+  vl_size W = ceil(4.0 * sigma);
+  float *filter = malloc(sizeof(float) * (2 * W + 1)), acc = 0;
+  for (vl_index j = 0; j < (vl_index)(2 * W + 1); ++j) {
+    float z = ((float) j - W) / (sigma + VL_EPSILON_F);
+    filter[j] = exp(- 0.5 * (z * z));
+    acc += filter[j];
+  }
+  for (vl_index j = 0; j < (vl_index)(2 * W + 1); ++j) filter[j] /= acc;
+  float *temp = malloc(sizeof(float) * M * N);
+  int flags = VL_PAD_BY_CONTINUITY | VL_TRANSPOSE;
+  vl_imconvcol_vf(temp, N, data, M, N, M, filter, -(vl_index)W, W, 1, flags);
+  vl_imconvcol_vf(out, M, temp, N, M, N, filter, -(vl_index)W, W, 1, flags);
+  free(temp);
+  free(filter);
+}
+
 /* MATLAB's vl_dsift(I, 'Step', step, 'Size', size, ['Fast'], 'WindowSize', w, 'Bounds', b, 'Norm',
    'FloatDescriptors') / 512 for I of M rows and N columns given column-major: frames 3 x n (x+1, y+1, norm),
    descriptors in MATLAB's order. bounds: 0-based (min_x, min_y, max_x, max_y), x = column, or NULL. */
@@ -75,6 +102,37 @@ def _library() -> ctypes.CDLL | str:
     lib = ctypes.CDLL(str(folder / "oracle.so"))
     lib.matlab_dsift.restype = ctypes.c_int
     return lib
+
+
+def matlab_imsmooth(image, sigma):
+    """MATLAB's ``vl_imsmooth(single(image), sigma)`` (the mex's Gaussian kernel, padding by continuity)."""
+    lib = _library()
+    if isinstance(lib, str):
+        raise RuntimeError(lib)
+    M, N = image.shape
+    data = np.asfortranarray(image, dtype=np.float32)
+    out = np.zeros((M, N), dtype=np.float32, order="F")
+    lib.matlab_imsmooth(
+        data.ctypes.data_as(ctypes.c_void_p), M, N, ctypes.c_double(sigma), out.ctypes.data_as(ctypes.c_void_p)
+    )
+    return np.ascontiguousarray(out)
+
+
+def matlab_phow(image, sizes=(4, 6, 8, 10), step=2, fast=True, magnif=6.0, window_size=1.5, contrast_threshold=0.005):
+    """``[F, D] = vl_phow(single(image), 'FloatDescriptors', true, ...)`` for a gray image, D / 512:
+    ``vl_phow.m``'s steps (0.9.21) over VLFeat's own smoothing and dense SIFT.
+
+    Returns (frames (n, 4): x, y 1-based, the norm, the bin size; descriptors (n, 128) float32).
+    """
+    frames, descriptors = [], []
+    for size in sizes:
+        off = int(np.floor(1 + 1.5 * (max(sizes) - size)))  # MATLAB's 1-based bounds [off off +inf +inf]
+        smoothed = matlab_imsmooth(image, size / magnif)
+        f, d = matlab_dsift(smoothed, step, size, fast, window_size, bounds=(off - 1, off - 1, 2**30, 2**30))
+        d[f[:, 2] < contrast_threshold] = 0
+        frames.append(np.column_stack([f, np.full(len(f), float(size))]))
+        descriptors.append(d)
+    return np.concatenate(frames), np.concatenate(descriptors)
 
 
 def available() -> str | None:

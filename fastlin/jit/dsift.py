@@ -281,3 +281,31 @@ def dsift_batch(images, step, size, bounds, fast, window_size):
     out = np.empty_like(raws)
     finish_kernel(raws, size, n_chunks(images.shape[0] * n, "rows"), norms, out)
     return norms, out
+
+
+@njit(**EXACT_PARALLEL_OPTIONS)
+def smooth_kernel(images, kernel, across, out):
+    """Along every row, then down every column, ``prange`` over (image, row) then (image, column)."""
+    N, H, W = images.shape
+    half = (kernel.shape[0] - 1) // 2
+    for item in prange(N * H):
+        n, r = item // H, item % H
+        for c in range(W):
+            acc = ZERO
+            for k in range(half, -half - 1, -1):
+                acc = acc + images[n, r, min(max(c - k, 0), W - 1)] * kernel[k + half]
+            across[n, r, c] = acc
+    for item in prange(N * W):
+        n, c = item // W, item % W
+        for r in range(H):
+            acc = ZERO
+            for k in range(half, -half - 1, -1):
+                acc = acc + across[n, min(max(r - k, 0), H - 1), c] * kernel[k + half]
+            out[n, r, c] = acc
+
+
+def smooth_batch(images, kernel):
+    across = np.empty_like(images)
+    out = np.empty_like(images)
+    smooth_kernel(images, kernel, across, out)
+    return out

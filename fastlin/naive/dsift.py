@@ -3,6 +3,13 @@
 Every tier exposes::
 
     dsift_batch(images, step, size, bounds, fast, window_size) -> (norms (N, n), descriptors (N, n, 128))
+    smooth_batch(images, kernel) -> (N, H, W) float32
+
+``smooth_batch`` is MATLAB's ``vl_imsmooth`` with the Gaussian ``kernel`` (2 W + 1 taps, from
+``_spec.phow_smoothing_kernel``), the smoothing ``vl_phow`` applies before each bin size:
+VLFeat's column filter with the border replicated, along the image's rows first, then down
+its columns (the mex's two transposing passes on MATLAB's column-major buffer), float32
+sums in VLFeat's order.
 
 ``images`` is (N, H, W) float32. The result is MATLAB's ``vl_dsift(I, 'Step', step, 'Size',
 size, 'Bounds', ..., 'WindowSize', window_size, 'Fast' if fast, 'FloatDescriptors', 'Norm')``
@@ -185,3 +192,8 @@ def _one(A, step, size, bounds, fast, window_size):
 def dsift_batch(images, step, size, bounds, fast, window_size):
     results = [_one(np.ascontiguousarray(image.T), step, size, bounds, fast, window_size) for image in images]
     return np.stack([r[0] for r in results]), np.stack([r[1] for r in results])
+
+
+def smooth_batch(images, kernel):
+    column_filter = lambda column: convolve_column(column, kernel)  # noqa: E731
+    return np.stack([_separable(np.ascontiguousarray(image.T), column_filter).T for image in images])

@@ -145,3 +145,8 @@ def dsift_batch(images, step, size, bounds, fast, window_size):
         norms.append(norm)
         descs.append(_transpose_descriptors(raw))
     return np.stack(norms), np.stack(descs)
+
+
+def smooth_batch(images, kernel):
+    across = _convolve_rows(images.transpose(2, 0, 1), kernel).transpose(1, 2, 0)  # along each row first
+    return np.ascontiguousarray(_convolve_rows(across.transpose(1, 0, 2), kernel).transpose(1, 0, 2))

@@ -1,4 +1,5 @@
-"""Writes dsift_vlfeat.npz: VLFeat 0.9.21's dense SIFT (as MATLAB's vl_dsift returns it) of a few images.
+"""Writes dsift_vlfeat.npz and phow_vlfeat.npz: VLFeat 0.9.21's dense SIFT (as MATLAB's vl_dsift returns
+it) and PHOW (vl_phow's steps over VLFeat's own smoothing and dense SIFT) of a few images.
 
 Run once on a machine with Debian's libvlfeat-dev and a C compiler (``python -m
 tests.data.make_dsift_fixture``); the tests compare every tier with the file, so machines
@@ -21,6 +22,14 @@ CASES = [
     ("camera_40x33", 4, 3, True, 2.0, (5, 3, 30, 39)),
     ("random_19x19", 1, 3, True, 2.0, None),
     ("random_19x19", 2, 2, False, 3.0, (-2, 0, 40, 17)),
+]
+
+
+#: (image name, sizes, step, fast, magnif, window_size, contrast_threshold) of each PHOW case
+PHOW_CASES = [
+    ("camera_40x33", (4, 6, 8, 10), 2, True, 6.0, 1.5, 0.005),
+    ("camera_40x33", (2, 4), 1, False, 3.0, 2.0, 0.03),
+    ("random_24x29", (2, 3, 5), 2, True, 6.0, 1.5, 0.02),
 ]
 
 
@@ -47,6 +56,12 @@ def main() -> None:
         out[f"case{k}_frames"] = frames
         out[f"case{k}_descriptors"] = descriptors
     np.savez_compressed(Path(__file__).with_name("dsift_vlfeat.npz"), **out)
+    phow = {f"image_{name}": image for name, image in images().items()}
+    for k, (name, sizes, step, fast, magnif, window, threshold) in enumerate(PHOW_CASES):
+        frames, descriptors = vlfeat.matlab_phow(phow[f"image_{name}"], sizes, step, fast, magnif, window, threshold)
+        phow[f"case{k}_frames"] = frames
+        phow[f"case{k}_descriptors"] = descriptors
+    np.savez_compressed(Path(__file__).with_name("phow_vlfeat.npz"), **phow)
 
 
 if __name__ == "__main__":
