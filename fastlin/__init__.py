@@ -3,6 +3,7 @@
 from fastlin.color import color_histogram_hsv, color_histogram_hsv_batch
 from fastlin.dsift import dsift, dsift_batch, phow, phow_batch
 from fastlin.features import extract_features
+from fastlin.filter_banks import filter_bank
 from fastlin.gist import gist, gist_batch
 from fastlin.gradcheck import grad_check_sparse, numerical_gradient, rel_error
 from fastlin.hog import hog, hog_batch
@@ -27,7 +28,7 @@ _LAZY_NAMES = {
 }
 #: public submodules reachable as attributes after `import fastlin`
 _LAZY_MODULES = (
-    *("bow", "classifiers", "cli", "color", "datasets", "descriptors", "dsift", "features", "gist"),
+    *("bow", "classifiers", "cli", "color", "datasets", "descriptors", "dsift", "features", "filter_banks", "gist"),
     *("hog", "kernel_maps", "kmeans", "kmeans_features", "lbp", "lecture", "losses", "optim", "preprocessing"),
     "tuning",
 )
@@ -60,6 +61,7 @@ __all__ = [
     "dsift",
     "dsift_batch",
     "extract_features",
+    "filter_bank",
     "gist",
     "gist_batch",
     "grad_check_sparse",
