@@ -91,6 +91,10 @@ class Descriptor:
         return Featurizer(self, {**self.defaults(tuple(image_shape)), **params}, n_threads)
 
 
+#: images a fitted descriptor transforms at once inside a Featurizer
+FEATURIZE_PART = 5000
+
+
 class Featurizer:
     """A descriptor with its parameters: ``fit`` (fitted descriptors), then call it on batches."""
 
@@ -114,13 +118,21 @@ class Featurizer:
         d = self.descriptor
         if d.needs == "rgb" and np.ndim(images) != 4:
             raise ValueError(f"the {d.name!r} descriptor needs colour images (N, H, W, 3), got {np.shape(images)}")
-        if d.fitted:
-            if self.estimator is None:
-                raise TypeError(f"the {d.name!r} descriptor must be fitted first: call fit(training images)")
-            out = self.estimator.transform(images)
-        else:
+        if not d.fitted:
             out = d.batch(images, n_threads=self._threads(), **self.params)
-        return np.ascontiguousarray(out, dtype=np.float32).reshape(len(out), -1)
+            return np.ascontiguousarray(out, dtype=np.float32).reshape(len(out), -1)
+        if self.estimator is None:
+            raise TypeError(f"the {d.name!r} descriptor must be fitted first: call fit(training images)")
+        # a part at a time into float32: an estimator may return float64 (a bag of words does), and
+        # 49,000 CIFAR-10 codes of 12,000 values are 4.7 GB in float64 against 2.4 in float32
+        out = None
+        for a in range(0, max(len(images), 1), FEATURIZE_PART):  # empty input: the estimator says why
+            part = np.asarray(self.estimator.transform(images[a : a + FEATURIZE_PART]))
+            part = part.reshape(len(part), -1)
+            if out is None:
+                out = np.empty((len(images), part.shape[1]), dtype=np.float32)
+            out[a : a + len(part)] = part
+        return out
 
 
 #: name -> descriptor, in the order the command lists them
@@ -287,7 +299,7 @@ def _gist_batch_form(channel_axis=None, **keywords):
 def _dsift_bow_defaults(shape):
     small = _small(shape)
     return dict(
-        descriptor="dsift", n_words=64 if small else 1600, patch_size=2 if small else 4, stride=1,
+        descriptor="dsift", n_words=64 if small else 2400, patch_size=2 if small else 4, stride=1,
         encoding="triangle", pyramid=(1, 2), power=0.5, normalize=None, max_patches=4, max_iter=10, random_state=0,
     )  # fmt: skip
 
