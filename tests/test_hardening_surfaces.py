@@ -90,7 +90,7 @@ def test_bag_of_words_refuses_a_patch_size_changed_after_fit():
         bow.transform(images)
 
 
-def test_set_params_then_transform_is_memory_safe_under_bounds_checks():
+def test_set_params_then_transform_is_memory_safe_under_bounds_checks(tmp_path):
     code = """
         import numpy as np, fastlin
         images = np.random.default_rng(0).integers(0, 256, (10, 12, 12, 3)).astype(np.uint8)
@@ -101,7 +101,9 @@ def test_set_params_then_transform_is_memory_safe_under_bounds_checks():
         except ValueError as e:
             print("refused:", e)
     """
-    out = run_python(code, NUMBA_BOUNDSCHECK="1")
+    # a cache of its own: Numba's cache index does not tell bounds-checked code apart, and the
+    # next process would load these slower kernels (with other last bits) from the shared one
+    out = run_python(code, NUMBA_BOUNDSCHECK="1", NUMBA_CACHE_DIR=str(tmp_path / "numba-cache"))
     assert out.returncode == 0, out.stderr
     assert "refused: patch_size=6" in out.stdout
 
