@@ -134,7 +134,7 @@ def search(data: Data, rng: np.random.Generator, n_evals: int = 1000, n_rows: in
     X, y = data.rows(n_rows)
     D, C = X.shape[1], data.n_classes
     scale = 1 / math.sqrt(D)
-    checkpoints = sorted({int(v) for v in np.unique(np.geomspace(1, n_evals, 12).round())})
+    checkpoints = sorted({int(v) for v in np.geomspace(1, n_evals, 12).round()})
     loss = lambda W: fastlin.svm_loss(W, X, y)[0]  # noqa: E731
 
     best = {"W": None, "loss": math.inf, "evals": 0, "curve": []}
@@ -152,18 +152,19 @@ def search(data: Data, rng: np.random.Generator, n_evals: int = 1000, n_rows: in
     random_search(tracked, (D, C), num_tries=n_evals, scale=scale, random_state=seed)
     random_curve = best["curve"]
 
-    W, current, local_curve = scale * rng.standard_normal((D, C)), None, []
-    current = loss(W)
+    W = scale * rng.standard_normal((D, C))
+    current, local_curve = loss(W), []  # the starting point is the first evaluation
     for k in range(1, n_evals + 1):
-        trial = W + 0.1 * scale * rng.standard_normal((D, C))
-        value = loss(trial) if k > 1 else current
-        if value < current:
-            W, current = trial, value
+        if k > 1:
+            trial = W + 0.1 * scale * rng.standard_normal((D, C))
+            value = loss(trial)
+            if value < current:
+                W, current = trial, value
         if k in checkpoints:
             local_curve.append(_accuracy(W, data.Xte, data.yte))
 
     state, done, gd_curve = new_state(np.zeros((D, C)), np.zeros(C)), 0, []
-    rate = 0.7 / D  # the command's SVM rate on standardized features
+    rate = default_learning_rate("svm", D)
     for k in checkpoints:
         sgd("svm", X, y, state, num_iters=k - done, schedule="constant", learning_rate=rate, batch_size=None)
         done = k
