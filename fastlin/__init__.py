@@ -11,6 +11,8 @@ from fastlin.kmeans import kmeans
 from fastlin.lbp import lbp_batch, lbp_histogram, local_binary_pattern
 from fastlin.losses import softmax_loss, squared_hinge_loss, svm_loss
 from fastlin.regularizers import regularization
+from fastlin.self_similarity import self_similarity, self_similarity_batch
+from fastlin.textons import filter_responses
 
 __version__ = "0.1.0"
 
@@ -21,6 +23,7 @@ _LAZY_NAMES = {
     "SoftmaxClassifier": "fastlin.classifiers",
     "BagOfVisualWords": "fastlin.bow",
     "KMeansFeatures": "fastlin.kmeans_features",
+    "TextonFeatures": "fastlin.texton_features",
     "Standardizer": "fastlin.preprocessing",
     "tune": "fastlin.tuning",
     "AdditiveChi2Map": "fastlin.kernel_maps",
@@ -30,7 +33,7 @@ _LAZY_NAMES = {
 _LAZY_MODULES = (
     *("bow", "classifiers", "cli", "color", "datasets", "descriptors", "dsift", "features", "filter_banks", "gist"),
     *("hog", "kernel_maps", "kmeans", "kmeans_features", "lbp", "lecture", "losses", "optim", "preprocessing"),
-    "tuning",
+    *("self_similarity", "texton_features", "textons", "tuning"),
 )
 
 
@@ -56,12 +59,14 @@ __all__ = [
     "LinearSVM",
     "SoftmaxClassifier",
     "Standardizer",
+    "TextonFeatures",
     "color_histogram_hsv",
     "color_histogram_hsv_batch",
     "dsift",
     "dsift_batch",
     "extract_features",
     "filter_bank",
+    "filter_responses",
     "gist",
     "gist_batch",
     "grad_check_sparse",
@@ -75,6 +80,8 @@ __all__ = [
     "phow",
     "phow_batch",
     "regularization",
+    "self_similarity",
+    "self_similarity_batch",
     "rel_error",
     "softmax_loss",
     "squared_hinge_loss",

@@ -306,3 +306,54 @@ def gist_padded(images: np.ndarray, boundary: int) -> np.ndarray:
     rows = symmetric_index(H + 2 * boundary, H, -boundary)
     cols = symmetric_index(W + 2 * boundary, W, -boundary)
     return images[:, rows[:, None], cols[None, :]]
+
+
+#: skimage.color.rgb2gray's weights: gray-only descriptors take colour images through them
+RGB_TO_GRAY = np.array([0.2125, 0.7154, 0.0721])
+
+#: MR8 (Varma and Zisserman): the RFS bank's 36 oriented filters come as 6 groups (first
+#: derivatives at 3 scales, then second derivatives at 3 scales) of this many orientations
+MR8_ORIENTATIONS = 6
+#: filters of the RFS bank (the 36 oriented ones, a Gaussian and a Laplacian of Gaussian)
+MR8_BANK_SIZE = 38
+#: responses MR8 keeps: one per group, then the two rotation-invariant filters
+MR8_SIZE = 8
+#: the first this many groups (first derivatives: odd filters, whose sign flips with the
+#: edge's direction) keep their largest absolute response, the others their largest
+MR8_ABS_GROUPS = 3
+#: the contrast normalization's constant: ``r * log(1 + L / WEBER_L0) / L``, ``L = |r|``
+WEBER_L0 = 0.03
+
+
+def texton_padded(images: np.ndarray, support: int) -> np.ndarray:
+    """(N, H, W) padded by ``support // 2`` on every side, symmetric (``scipy.ndimage``'s "reflect")."""
+    N, H, W = images.shape
+    h = support // 2
+    rows = symmetric_index(H + 2 * h, H, -h)
+    cols = symmetric_index(W + 2 * h, W, -h)
+    return images[:, rows[:, None], cols[None, :]]
+
+
+def ssim_log_polar_bins(large_size: int, angles: int, start_bucket: int, distance_buckets: int) -> np.ndarray:
+    """OpenCV 2.4's ``SelfSimDescriptor::computeLogPolarMapping``: (large_size, large_size) int64 bins.
+
+    Offset (y - r, x - r) from the centre, ``r = large_size // 2``, falls in bin
+    ``(distance bucket - start_bucket) * angles + angle bucket``, or in ``n_bins =
+    angles * (distance_buckets - start_bucket)`` (no bin) outside the buckets. The distance
+    bucket rounds ``log10(d) * distance_buckets / log10(r)`` (``d`` the float32 distance), the
+    angle bucket takes ``atan2(y, x)`` in float32 degrees, rounded, shifted by half a bucket
+    (``360 // angles`` degrees); ``np.rint`` rounds half to even, as OpenCV's ``cvRound``.
+    """
+    r = large_size // 2
+    size = 360 // angles
+    n_bins = angles * (distance_buckets - start_bucket)
+    inv_log10m = distance_buckets / np.log10(np.float64(r))
+    y, x = np.mgrid[-r : r + 1, -r : r + 1].astype(np.float32)
+    dist = np.sqrt(x * x + y * y)
+    with np.errstate(divide="ignore"):
+        bucket = np.where(dist > 0, np.rint(np.log10(dist.astype(np.float64)) * inv_log10m), 0).astype(np.int64)
+    degrees = np.arctan2(y, x) / np.float32(np.pi) * np.float32(180)
+    degrees = np.where(degrees < 0, degrees + np.float32(360), degrees)
+    angle = ((np.rint(degrees).astype(np.int64) + size // 2) % 360) // size
+    inside = (start_bucket <= bucket) & (bucket < distance_buckets)
+    return np.where(inside, (bucket - start_bucket) * angles + angle, n_bins)

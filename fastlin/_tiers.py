@@ -30,6 +30,8 @@ CONTRACTS: dict[str, tuple[str, ...]] = {
     "kmeans_features": ("encode_pooled",),
     "dsift": ("dsift_batch", "smooth_batch"),
     "gist": ("gist_batch",),
+    "textons": ("filter_responses", "texton_histograms"),
+    "self_similarity": ("self_similarity_batch",),
 }
 
 

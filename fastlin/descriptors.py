@@ -19,13 +19,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from fastlin._spec import RGB_TO_GRAY
 from fastlin.color import color_histogram_hsv, color_histogram_hsv_batch
 from fastlin.gist import gist, gist_batch
 from fastlin.hog import hog, hog_batch, hog_batch_form
 from fastlin.lbp import lbp_histogram
 
 #: skimage.color.rgb2gray's weights: the gray-only descriptors take colour images through them
-GRAY = np.array([0.2125, 0.7154, 0.0721])
+GRAY = RGB_TO_GRAY
 
 
 @dataclass(frozen=True)
@@ -290,6 +291,36 @@ def _dsift_defaults(shape):
     return dict(size=size, step=size)
 
 
+def _gray_uint8(images) -> np.ndarray:
+    """(N, H, W) uint8 gray pixels: uint8 as they are, floats in [0, 1] times 255, colour through rgb2gray."""
+    images = np.asarray(images)
+    if images.dtype != np.uint8:
+        images = np.rint(np.clip(_gray_unit(images), 0, 1) * 255).astype(np.uint8)
+    elif images.ndim == 4:
+        images = images[..., 0] if images.shape[-1] == 1 else np.rint(images[..., :3] @ GRAY).astype(np.uint8)
+    return images
+
+
+def _ssim_dense(images, *, step, size, impl="jit", n_threads=None, **params):
+    from fastlin.self_similarity import self_similarity_batch
+
+    return self_similarity_batch(_gray_uint8(images), step=step, large_size=size, impl=impl, n_threads=n_threads,
+                                 **params)  # fmt: skip
+
+
+def _ssim(images, *, n_threads=None, **params):
+    from fastlin.self_similarity import self_similarity_batch
+
+    desc = self_similarity_batch(_gray_uint8(images), n_threads=n_threads, **params)[1]
+    return desc.reshape(len(desc), -1)
+
+
+def _ssim_defaults(shape):
+    # the digits' 8 x 8: a 5-pixel window of single pixels, radii 1-2 in 8 directions
+    small = dict(step=1, small_size=1, large_size=5, angles=8, start_bucket=0, distance_buckets=3)
+    return small if _small(shape) else {}
+
+
 def _gist_batch_form(channel_axis=None, **keywords):
     if isinstance(channel_axis, int) and not isinstance(channel_axis, bool) and channel_axis >= 0:
         channel_axis += 1  # an image's axis is one further in a batch
@@ -320,6 +351,22 @@ def _phow_bow_defaults(shape):
 def _bow_defaults(shape):
     patch = 4 if _small(shape) else 8
     return dict(n_words=64, patch_size=patch, stride=patch // 2, max_patches=8, random_state=0)
+
+
+def _texton_defaults(shape):
+    small = _small(shape)
+    return dict(
+        n_textons=32 if small else 256, bank="LM", normalize=True, cells=2 if small else 4, power=0.5,
+        n_samples=200_000, max_iter=30, random_state=0,
+    )  # fmt: skip
+
+
+def _ssim_bow_defaults(shape):
+    small = _small(shape)
+    return dict(
+        descriptor="ssim", n_words=64 if small else 1000, patch_size=5 if small else 15, stride=1,
+        encoding="triangle", pyramid=(1, 2), power=0.5, normalize=None, max_patches=16, max_iter=10, random_state=0,
+    )  # fmt: skip
 
 
 def _coates_defaults(shape):
@@ -384,6 +431,25 @@ register(
 )
 register(
     Descriptor(
+        "texton",
+        "texton histograms over 4 x 4 cells: the nearest of 256 textons learned from the LM filter bank's responses",
+        None,
+        _texton_defaults,
+        make=_lazy("fastlin.texton_features", "TextonFeatures"),
+        model=L2_SVM,
+    )
+)
+register(
+    Descriptor(
+        "ssim",
+        "local self-similarity (Shechtman & Irani; OpenCV 2.4's SelfSimDescriptor), a grid's descriptors (gray)",
+        _ssim,
+        _ssim_defaults,
+        dense=_ssim_dense,
+    )
+)
+register(
+    Descriptor(
         "bow",
         "a bag of visual words over dense patches (a 64-word codebook)",
         None,  # fitted: the estimator computes it
@@ -407,6 +473,16 @@ register(
         "a bag of visual words over dense SIFT: soft codes pooled over the image and its quadrants",
         None,
         _dsift_bow_defaults,
+        make=_lazy("fastlin.bow", "BagOfVisualWords"),
+        model=L2_SVM,
+    )
+)
+register(
+    Descriptor(
+        "ssim-bow",
+        "a bag of visual words over dense local self-similarity: soft codes over the image and its quadrants",
+        None,
+        _ssim_bow_defaults,
         make=_lazy("fastlin.bow", "BagOfVisualWords"),
         model=L2_SVM,
     )

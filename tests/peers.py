@@ -258,3 +258,18 @@ def torchgist_loop(images):
         chw = im.transpose(2, 0, 1) if im.ndim == 3 else im[None]
         out.append(model(torch.tensor(chw, dtype=torch.float32)).numpy())
     return np.stack(out)
+
+
+def scipy_fftconvolve_responses(images, bank, chunk=20):
+    """Every filter's response as ``scipy.signal.fftconvolve`` gives it on the reflect-padded
+    images: batched over ``chunk`` images and the whole bank (its ``axes``), float64."""
+    from scipy.signal import fftconvolve
+
+    s = bank.shape[1]
+    h = s // 2
+    out = []
+    for a in range(0, len(images), chunk):
+        padded = np.pad(np.asarray(images[a : a + chunk], dtype=np.float64), ((0, 0), (h, h), (h, h)), mode="symmetric")
+        conv = fftconvolve(padded[:, None], bank[None], mode="valid", axes=(2, 3))
+        out.append(conv.transpose(0, 2, 3, 1))
+    return np.concatenate(out).astype(np.float32)

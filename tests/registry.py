@@ -588,10 +588,115 @@ GIST = Operation(
     peers=(Peer("torchgist", _make_torchgist, check_allclose(1e-5)),),
 )
 
+
+def _responses_run(bank):
+    def run(case, data, impl, n_threads):
+        images = data["images"]
+        axis = -1 if images.ndim == 4 else None
+        return fastlin.filter_responses(images, bank, channel_axis=axis, impl=impl, n_threads=n_threads)
+
+    return run
+
+
+def _compare_responses(a, b, dtype):
+    assert a.shape == b.shape and a.dtype == b.dtype == np.float32
+    np.testing.assert_allclose(a, b, rtol=0, atol=1e-5 * max(1.0, float(np.abs(b).max())))
+
+
+def _make_fftconvolve(bank):
+    def make(case):
+        images = case.data["images"]
+        if images.ndim == 4:
+            return None
+        return lambda: peers.scipy_fftconvolve_responses(images, fastlin.filter_bank(bank))
+
+    return make
+
+
+def _responses_op(bank: str) -> Operation:
+    return Operation(
+        name=f"filter_responses_{bank.lower()}",
+        topic="textons",
+        run=_responses_run(bank),
+        make=image_case,
+        main="images",
+        dtypes=("uint8", "float32"),
+        test_shapes=((2, 10, 12), (1, 7, 9, 3)),
+        bench_shapes=((1000, 32, 32),),
+        smoke_shape=(3, 16, 16),
+        compare=_compare_responses,
+        naive_bench_limit=0,  # 2401 multiply-adds a pixel and filter in Python's loops: smoke runs only
+        peers=(Peer("scipy", _make_fftconvolve(bank), lambda peer, ours, case: _compare_responses(ours, peer, None)),),
+    )
+
+
+FILTER_RESPONSES_LM, FILTER_RESPONSES_RFS = _responses_op("LM"), _responses_op("RFS")
+
+
+def _textons_case(shape, dtype, seed):
+    case = image_case(shape, dtype, seed)
+    rng = np.random.default_rng(seed + 1)
+    return Case("textons", shape, dtype, case.data, {"textons": rng.standard_normal((64, 8)).astype(np.float32)})
+
+
+def _textons_run(case, data, impl, n_threads):
+    images = data["images"]
+    tf = fastlin.TextonFeatures(n_textons=64, bank="RFS", mr8=True, normalize=True, cells=4, impl=impl,
+                                n_threads=n_threads)  # fmt: skip
+    tf.textons_, tf.bank_, tf.image_shape_ = case.params["textons"], fastlin.filter_bank("RFS"), images.shape[1:3]
+    return tf.transform(images)
+
+
+def _compare_textons(a, b, dtype):
+    # float32 responses from FFTs or from windows: a pixel equidistant to two textons may go either way
+    assert a.shape == b.shape and a.dtype == b.dtype
+    assert np.abs(a - b).sum() <= 0.01 * np.abs(b).sum()
+
+
+TEXTONS = Operation(
+    name="textons",
+    run=_textons_run,
+    make=_textons_case,
+    main="images",
+    dtypes=("uint8", "float32"),
+    test_shapes=((2, 12, 13), (1, 9, 8, 3)),
+    bench_shapes=((1000, 32, 32),),
+    smoke_shape=(3, 16, 16),
+    compare=_compare_textons,
+    naive_bench_limit=0,
+)
+
+
+def _ssim_run(case, data, impl, n_threads):
+    images = data["images"]
+    axis = -1 if images.ndim == 4 else None
+    return fastlin.self_similarity_batch(images, channel_axis=axis, impl=impl, n_threads=n_threads,
+                                         **case.params)[1]  # fmt: skip
+
+
+def _ssim_case(shape, dtype, seed):
+    case = image_case(shape, "uint8", seed)
+    return Case("self_similarity", shape, "uint8", case.data)
+
+
+SELF_SIMILARITY = Operation(
+    name="self_similarity",
+    run=_ssim_run,
+    make=_ssim_case,
+    main="images",
+    dtypes=("uint8",),
+    test_shapes=((2, 21, 24), (1, 17, 19, 3)),
+    bench_shapes=((1000, 32, 32), (1, 256, 256)),
+    smoke_shape=(3, 24, 24),
+    compare=compare_features(1e-6),
+    naive_bench_limit=0,  # a Python loop over 225 offsets a point: smoke runs only
+)
+
 OPERATIONS: dict[str, Operation] = {
     op.name: op
     for op in (
         *(_loss_op(kind) for kind in ("svm", "squared_hinge", "softmax")),
         *(HOG, COLOR, KMEANS, BOW, LBP, LBP_HISTOGRAM, KMEANS_FEATURES, DSIFT, DSIFT_FAST, PHOW, GIST),
+        *(FILTER_RESPONSES_LM, FILTER_RESPONSES_RFS, TEXTONS, SELF_SIMILARITY),
     )
 }
