@@ -357,3 +357,9 @@ def ssim_log_polar_bins(large_size: int, angles: int, start_bucket: int, distanc
     angle = ((np.rint(degrees).astype(np.int64) + size // 2) % 360) // size
     inside = (start_bucket <= bucket) & (bucket < distance_buckets)
     return np.where(inside, (bucket - start_bucket) * angles + angle, n_bins)
+
+
+def ssim_grid(H: int, W: int, step: int, small_size: int, large_size: int) -> tuple[int, int, int]:
+    """(border, rows, cols) of the points' grid, as ``SelfSimDescriptor::getGridSize`` sizes it."""
+    border = large_size // 2 + small_size // 2
+    return border, max(H - 2 * border + step - 1, 0) // step, max(W - 2 * border + step - 1, 0) // step

@@ -356,7 +356,7 @@ def _bow_defaults(shape):
 def _texton_defaults(shape):
     small = _small(shape)
     return dict(
-        n_textons=32 if small else 256, bank="LM", normalize=True, cells=2 if small else 4, power=0.5,
+        n_textons=32 if small else 512, bank="LM", normalize=True, cells=2 if small else 4, power=0.5,
         n_samples=200_000, max_iter=30, random_state=0,
     )  # fmt: skip
 
@@ -364,7 +364,7 @@ def _texton_defaults(shape):
 def _ssim_bow_defaults(shape):
     small = _small(shape)
     return dict(
-        descriptor="ssim", n_words=64 if small else 1000, patch_size=5 if small else 15, stride=1,
+        descriptor="ssim", n_words=64 if small else 1000, patch_size=5 if small else 7, stride=1,
         encoding="triangle", pyramid=(1, 2), power=0.5, normalize=None, max_patches=16, max_iter=10, random_state=0,
     )  # fmt: skip
 
@@ -432,7 +432,7 @@ register(
 register(
     Descriptor(
         "texton",
-        "texton histograms over 4 x 4 cells: the nearest of 256 textons learned from the LM filter bank's responses",
+        "texton histograms over 4 x 4 cells: the nearest of 512 textons learned from the LM filter bank's responses",
         None,
         _texton_defaults,
         make=_lazy("fastlin.texton_features", "TextonFeatures"),

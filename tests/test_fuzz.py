@@ -448,3 +448,63 @@ def test_phow(data):
         assert descriptors.shape == (shape[0], len(frames), 128) and norms.shape == (shape[0], len(frames))
         assert_finite(frames, norms, descriptors)
         assert (descriptors >= 0).all() and (descriptors <= 1.00001).all()
+
+
+@FUZZ
+@given(data=st.data())
+def test_filter_responses(data):
+    shape = data.draw(st.tuples(st.integers(1, 2), st.integers(1, 12), st.integers(1, 12)), label="shape")
+    kwargs = dict(
+        images=data.draw(arrays(shape, fills=["pixels", "zero", "nan", "huge", "negative", "normal"]), label="images"),
+        bank=data.draw(st.sampled_from(["S", "RFS", "lm", np.ones((2, 3, 3)), np.ones((1, 1, 1))]), label="bank"),
+        mr8=data.draw(st.booleans(), label="mr8"),
+        normalize=data.draw(st.booleans(), label="normalize"),
+        impl=data.draw(st.sampled_from(["jit", "vectorized"]), label="impl"),
+    )
+    out = call(fastlin.filter_responses, mutate(data, kwargs, list(kwargs) + ["n_threads", "channel_axis"]))
+    if out is not None:
+        assert out.shape[:3] == shape and out.dtype == np.float32
+        assert_finite(out)
+
+
+@FUZZ
+@given(data=st.data())
+def test_self_similarity(data):
+    shape = data.draw(st.tuples(st.integers(1, 2), st.integers(1, 24), st.integers(1, 24)), label="shape")
+    kwargs = dict(
+        images=data.draw(arrays(shape, dtypes=["uint8"] * 4 + DTYPES, fills=["pixels", "zero", "nan"]), label="images"),
+        step=data.draw(st.integers(1, 4), label="step"),
+        small_size=data.draw(st.sampled_from([1, 3, 5]), label="small_size"),
+        large_size=data.draw(st.sampled_from([3, 7, 15, 41]), label="large_size"),
+        angles=data.draw(st.sampled_from([1, 4, 8, 20]), label="angles"),
+        impl=data.draw(st.sampled_from(["jit", "vectorized"]), label="impl"),
+    )
+    names = list(kwargs) + ["start_bucket", "distance_buckets", "n_threads", "channel_axis"]
+    out = call(fastlin.self_similarity_batch, mutate(data, kwargs, names))
+    if out is not None:
+        centres, desc = out
+        assert desc.shape[:2] == (shape[0], len(centres)) and desc.dtype == np.float32
+        assert_finite(centres, desc)
+        assert (desc >= 0).all() and (desc <= 1).all()
+
+
+@FUZZ
+@given(data=st.data())
+def test_texton_features(data):
+    shape = data.draw(st.tuples(st.integers(1, 3), st.integers(2, 10), st.integers(2, 10)), label="shape")
+    kwargs = dict(
+        n_textons=data.draw(st.integers(1, 6), label="n_textons"),
+        bank=data.draw(st.sampled_from(["S", "RFS"]), label="bank"),
+        mr8=data.draw(st.booleans(), label="mr8"),
+        cells=data.draw(st.integers(1, 3), label="cells"),
+        n_samples=data.draw(st.sampled_from([1, 50, 1000]), label="n_samples"),
+        random_state=0,
+        max_iter=5,
+    )
+    images = data.draw(arrays(shape, fills=["pixels", "zero", "nan", "huge", "normal"]), label="images")
+    kwargs = mutate(data, kwargs, list(kwargs) + ["normalize", "power", "impl"])
+    tf = call(lambda **kw: fastlin.TextonFeatures(**kw).fit(images), kwargs)
+    if tf is not None:
+        out = tf.transform(images)
+        assert out.shape == (shape[0], tf.cells**2 * tf.n_textons) and out.dtype == np.float32
+        assert_finite(out)

@@ -108,5 +108,5 @@ def test_bad_images_get_clear_errors():
         fastlin.self_similarity_batch(np.zeros((0, 32, 32), np.uint8))
     with pytest.raises(ValueError, match="3 colour channels"):
         fastlin.self_similarity_batch(np.zeros((1, 32, 32, 4), np.uint8), channel_axis=-1)
-    with pytest.raises(ValueError, match="needs 17 pixels"):
-        fastlin.self_similarity(np.zeros((16, 40), np.uint8))
+    with pytest.raises(ValueError, match="needs 9 pixels"):
+        fastlin.self_similarity(np.zeros((8, 40), np.uint8))

@@ -10,7 +10,7 @@ import numpy as np
 from numba import njit, prange
 
 from fastlin._config import PARALLEL_OPTIONS
-from fastlin._spec import ssim_log_polar_bins
+from fastlin._spec import ssim_grid, ssim_log_polar_bins
 
 
 @njit(**PARALLEL_OPTIONS)
@@ -57,8 +57,7 @@ def self_similarity_batch(images, step, small_size, large_size, angles, start_bu
     bins = ssim_log_polar_bins(large_size, angles, start_bucket, distance_buckets)
     n_bins = angles * (distance_buckets - start_bucket)
     r0, r1 = large_size // 2, small_size // 2
-    border = r0 + r1
-    rows, cols = max(H - 2 * border + step - 1, 0) // step, max(W - 2 * border + step - 1, 0) // step
+    border, rows, cols = ssim_grid(H, W, step, small_size, large_size)
     out = np.empty((N, rows * cols, n_bins), dtype=np.float32)
     if rows * cols:
         self_similarity_kernel(images, step, r0, r1, bins, n_bins, rows, cols, out)

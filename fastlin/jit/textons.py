@@ -75,15 +75,20 @@ def arrange_kernel(conv, offset, mr8, weber, out):
 
 
 @njit(**PARALLEL_OPTIONS)
-def histogram_kernel(conv, offset, mr8, weber, textons, rows, cols, out):
-    """out[i, (a * cells + b) * T + t]: the share of cell (a, b)'s pixels whose nearest texton is t."""
+def histogram_kernel(conv, offset, mr8, weber, textons_t, rows, cols, out):
+    """out[i, (a * cells + b) * T + t]: the share of cell (a, b)'s pixels whose nearest texton is t.
+
+    ``textons_t`` is (K, T): the distances to every texton build up one response at a time,
+    along the textons (contiguous, vectorized), with no sum across lanes.
+    """
     n, K = conv.shape[:2]
-    T, D = textons.shape
+    D, T = textons_t.shape
     cells = len(rows) - 1
     for item in prange(n * cells):
         i, a = item // cells, item % cells
         r = np.empty(K, dtype=np.float32)
         v = np.empty(D, dtype=np.float32)
+        dist = np.empty(T, dtype=np.float32)
         for j in range(a * cells * T, (a + 1) * cells * T):
             out[i, j] = 0
         for y in range(rows[a], rows[a + 1]):
@@ -94,14 +99,16 @@ def histogram_kernel(conv, offset, mr8, weber, textons, rows, cols, out):
                 for k in range(K):
                     r[k] = conv[i, k, y, offset + x]
                 _finish(r, mr8, weber, v)
-                best, nearest = np.inf, 0
-                for t in range(T):
-                    d = np.float32(0)
-                    for k in range(D):
-                        e = v[k] - textons[t, k]
-                        d += e * e
-                    if d < best:
-                        best, nearest = d, t
+                dist[:] = 0
+                for k in range(D):
+                    vk = v[k]
+                    for t in range(T):
+                        e = vk - textons_t[k, t]
+                        dist[t] += e * e
+                nearest = 0
+                for t in range(1, T):
+                    if dist[t] < dist[nearest]:
+                        nearest = t
                 out[i, (a * cells + b) * T + nearest] += 1
         for b in range(cells):
             size = (rows[a + 1] - rows[a]) * (cols[b + 1] - cols[b])
@@ -142,6 +149,7 @@ def texton_histograms(images, bank, mr8, weber, textons, cells):
     N, H, W = images.shape
     rows, cols = gist_block_edges(H, cells), gist_block_edges(W, cells)
     out = np.empty((N, cells * cells * len(textons)), dtype=np.float32)
+    textons_t = np.ascontiguousarray(textons.T)
     for start, conv, offset in _convolved(images, bank):
-        histogram_kernel(conv, offset, mr8, weber, textons, rows, cols, out[start : start + len(conv)])
+        histogram_kernel(conv, offset, mr8, weber, textons_t, rows, cols, out[start : start + len(conv)])
     return out

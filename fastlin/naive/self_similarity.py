@@ -21,13 +21,7 @@ border + step - 1) // step`` and ``c`` likewise over ``cols``, in row-major orde
 
 import numpy as np
 
-from fastlin._spec import ssim_log_polar_bins
-
-
-def grid(H, W, step, small_size, large_size):
-    """(border, rows, cols) of the points' grid: ``SelfSimDescriptor::getGridSize``."""
-    border = large_size // 2 + small_size // 2
-    return border, max(H - 2 * border + step - 1, 0) // step, max(W - 2 * border + step - 1, 0) // step
+from fastlin._spec import ssim_grid, ssim_log_polar_bins
 
 
 def _descriptor(img, py, px, r0, r1, bins, n_bins):
@@ -49,7 +43,7 @@ def self_similarity_batch(images, step, small_size, large_size, angles, start_bu
     N, H, W = images.shape
     bins = ssim_log_polar_bins(large_size, angles, start_bucket, distance_buckets)
     n_bins = angles * (distance_buckets - start_bucket)
-    border, rows, cols = grid(H, W, step, small_size, large_size)
+    border, rows, cols = ssim_grid(H, W, step, small_size, large_size)
     out = np.empty((N, rows * cols, n_bins), dtype=np.float32)
     for i in range(N):
         img = images[i].astype(np.int64)

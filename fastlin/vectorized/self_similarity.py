@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from fastlin._spec import ssim_log_polar_bins
+from fastlin._spec import ssim_grid, ssim_log_polar_bins
 
 
 def self_similarity_batch(images, step, small_size, large_size, angles, start_bucket, distance_buckets):
@@ -10,8 +10,7 @@ def self_similarity_batch(images, step, small_size, large_size, angles, start_bu
     bins = ssim_log_polar_bins(large_size, angles, start_bucket, distance_buckets)
     n_bins = angles * (distance_buckets - start_bucket)
     r0, r1 = large_size // 2, small_size // 2
-    border = r0 + r1
-    rows, cols = max(H - 2 * border + step - 1, 0) // step, max(W - 2 * border + step - 1, 0) // step
+    border, rows, cols = ssim_grid(H, W, step, small_size, large_size)
     img = images.astype(np.int64)
     # the patches' pixels: rows r0 .. H - r0 of the image (the points' rows +- r1)
     h, w = H - 2 * r0, W - 2 * r0

@@ -25,7 +25,8 @@ CASES = [
     ("camera_64", 4, 5, 41, 3, 7, 20),  # OpenCV's defaults
     ("random_60x70", 3, 5, 41, 3, 7, 20),
     ("camera_48", 1, 5, 41, 3, 7, 20),
-    ("coins_40", 2, 3, 15, 1, 4, 8),  # windows small enough for 32 x 32 images
+    ("coins_40", 1, 3, 7, 0, 3, 4),  # fastlin's defaults, for 32 x 32 images
+    ("coins_40", 2, 3, 15, 1, 4, 8),
     ("astronaut_gray_32", 2, 3, 15, 1, 4, 12),
     ("camera_64", 3, 7, 31, 2, 6, 8),
 ]
