@@ -110,7 +110,10 @@ def limit_share(op_name: str, shape: str, dtype: str, jit: float, flops, limits)
 
 def family(op_name: str) -> str:
     """The ladder's family of an operation: the linear classifier, a descriptor of the table, or an encoder."""
-    topic = OPERATIONS[op_name].contract
+    op = OPERATIONS[op_name]
+    if op.family:
+        return op.family
+    topic = op.contract
     if topic == "losses":
         return "losses"
     plain = {d.name for d in descriptors.DESCRIPTORS.values() if not d.fitted}

@@ -30,7 +30,8 @@ from fastlin._validation import (
 )
 from fastlin.kmeans import kmeans
 
-ENCODINGS = ("triangle", "hard")
+ENCODINGS = ("triangle", "hard", "soft", "soft-split")
+DICTIONARIES = ("kmeans", "omp1", "patches")
 KMEANS_INITS = ("gaussian", "random", "k-means++")
 POOLINGS = ("sum", "mean")
 #: images per kernel call of ``transform``: the unit of its progress bar
@@ -40,6 +41,39 @@ TRANSFORM_BATCH = 2000
 MAX_PIXEL = 1e15
 #: sampled patches normalized at a time in ``fit`` (their float64 copy stays small)
 SAMPLE_BLOCK = 65536
+
+
+def unit_rows(a: np.ndarray) -> np.ndarray:
+    """Each row scaled to unit Euclidean norm (a zero row stays zero), float32."""
+    a = np.asarray(a, dtype=np.float32)
+    return a / np.sqrt(np.einsum("ij,ij->i", a, a) + np.float32(1e-20))[:, None]
+
+
+def omp1(X: np.ndarray, n_atoms: int, n_iter: int, rng: np.random.Generator) -> np.ndarray:
+    """A dictionary of unit-norm atoms learned by OMP-1 (Coates & Ng, ICML 2011), float32.
+
+    Each round assigns every row of ``X`` to the atom of largest absolute dot product and
+    replaces each atom by the sum of its rows weighted by those dot products, scaled to unit
+    norm; an atom no row chose takes a random row of ``X``. The dot products are one GEMM a
+    block of rows, the sums a sparse product, both on NumPy's BLAS threads.
+    """
+    from scipy import sparse
+
+    atoms = unit_rows(rng.standard_normal((n_atoms, X.shape[1])))
+    for _ in range(n_iter):
+        total = np.zeros_like(atoms)
+        counts = np.zeros(n_atoms, dtype=np.int64)
+        for a in range(0, len(X), SAMPLE_BLOCK):
+            x = X[a : a + SAMPLE_BLOCK]
+            dots = x @ atoms.T
+            labels = np.abs(dots).argmax(axis=1)
+            weights = dots[np.arange(len(x)), labels]
+            total += sparse.csr_matrix((weights, (labels, np.arange(len(x)))), shape=(n_atoms, len(x))) @ x
+            counts += np.bincount(labels, minlength=n_atoms)
+        empty = np.flatnonzero(counts == 0)
+        total[empty] = X[rng.choice(len(X), len(empty), replace=len(empty) > len(X))]
+        atoms = unit_rows(total)
+    return atoms
 
 
 class KMeansFeatures(FittedParams, TransformerMixin, BaseEstimator, fitted_params=("patch_size", "contrast_eps")):
@@ -69,9 +103,19 @@ class KMeansFeatures(FittedParams, TransformerMixin, BaseEstimator, fitted_param
         ZCA-whiten the patches.
     zca_eps : float, default 0.1
         Added to the eigenvalues of the patch covariance before whitening.
-    encoding : {"triangle", "hard"}, default "triangle"
+    encoding : {"triangle", "hard", "soft", "soft-split"}, default "triangle"
         ``"triangle"``: ``max(0, mean_j(z_j) - z_k)`` with ``z_k`` the distance to centroid
-        ``k``; ``"hard"``: 1 for the nearest centroid, 0 elsewhere (a bag of words).
+        ``k``; ``"hard"``: 1 for the nearest centroid, 0 elsewhere (a bag of words);
+        ``"soft"``: ``max(0, d_k . x - alpha)``, Coates & Ng's soft threshold (ICML 2011) of
+        the whitened patch ``x`` against atom ``d_k``; ``"soft-split"``: that, then
+        ``max(0, -d_k . x - alpha)``: ``2 * n_centroids`` values per cell.
+    alpha : float >= 0, default 0.25
+        The soft threshold (Coates & Ng's 0.25).
+    dictionary : {"kmeans", "omp1", "patches"}, default "kmeans"
+        The codebook: k-means centroids; atoms learned by OMP-1 (each patch assigned to the
+        atom of largest ``|d_k . x|``, each atom refit as the sum of its patches weighted by
+        those dot products, then scaled to unit norm; ``max_iter`` rounds from random unit
+        atoms); or ``n_centroids`` random whitened patches scaled to unit norm.
     pooling_grid : (int, int), default (2, 2)
         Cells over the grid of patch positions; ``(1, 1)`` is one global histogram.
     pooling : {"sum", "mean"}, default "sum"
@@ -105,8 +149,8 @@ class KMeansFeatures(FittedParams, TransformerMixin, BaseEstimator, fitted_param
     whiten_ : ndarray of shape (D, D), float32
         The ZCA matrix (the identity when ``whiten=False``).
     image_shape_ : tuple (H, W, C)
-    inertia_ : float
-        k-means inertia of the codebook on the sampled patches.
+    inertia_ : float or None
+        k-means inertia of the codebook on the sampled patches (None for other dictionaries).
     """
 
     def __init__(
@@ -118,6 +162,8 @@ class KMeansFeatures(FittedParams, TransformerMixin, BaseEstimator, fitted_param
         whiten: bool = True,
         zca_eps: float = 0.1,
         encoding: str = "triangle",
+        alpha: float = 0.25,
+        dictionary: str = "kmeans",
         pooling_grid: tuple[int, int] = (2, 2),
         pooling: str = "sum",
         power: float = 1.0,
@@ -136,6 +182,8 @@ class KMeansFeatures(FittedParams, TransformerMixin, BaseEstimator, fitted_param
         self.whiten = whiten
         self.zca_eps = zca_eps
         self.encoding = encoding
+        self.alpha = alpha
+        self.dictionary = dictionary
         self.pooling_grid = pooling_grid
         self.pooling = pooling
         self.power = power
@@ -159,7 +207,9 @@ class KMeansFeatures(FittedParams, TransformerMixin, BaseEstimator, fitted_param
             ),
             whiten=check_bool("whiten", self.whiten),
             zca_eps=check_scalar("zca_eps", self.zca_eps, low=0.0, low_open=True),
-            triangle=check_choice("encoding", self.encoding, ENCODINGS) == "triangle",
+            encoding=check_choice("encoding", self.encoding, ENCODINGS),
+            alpha=check_scalar("alpha", self.alpha, low=0.0, high=1e6),
+            dictionary=check_choice("dictionary", self.dictionary, DICTIONARIES),
             grid=check_pair("pooling_grid", self.pooling_grid),
             mean=check_choice("pooling", self.pooling, POOLINGS) == "mean",
             power=check_scalar("power", self.power, low=0.0, low_open=True, high=1.0),
@@ -249,19 +299,25 @@ class KMeansFeatures(FittedParams, TransformerMixin, BaseEstimator, fitted_param
         patches -= self.shift_
         whitened = patches @ self.whiten_
         del patches
-        init = params["init"]
-        if init == "gaussian":
-            init = (0.1 * rng.standard_normal((params["n_centroids"], whitened.shape[1]))).astype(np.float32)
-        self.centroids_, _, self.inertia_ = kmeans(
-            whitened,
-            params["n_centroids"],
-            init=init,
-            max_iter=params["max_iter"],
-            tol=0.0,
-            random_state=int(rng.integers(2**31)),
-            impl=params["impl"],
-            n_threads=params["n_threads"],
-        )
+        K = params["n_centroids"]
+        if params["dictionary"] == "patches":
+            self.centroids_, self.inertia_ = unit_rows(whitened[rng.choice(len(whitened), K, replace=False)]), None
+        elif params["dictionary"] == "omp1":
+            self.centroids_, self.inertia_ = omp1(whitened, K, params["max_iter"], rng), None
+        else:
+            init = params["init"]
+            if init == "gaussian":
+                init = (0.1 * rng.standard_normal((K, whitened.shape[1]))).astype(np.float32)
+            self.centroids_, _, self.inertia_ = kmeans(
+                whitened,
+                K,
+                init=init,
+                max_iter=params["max_iter"],
+                tol=0.0,
+                random_state=int(rng.integers(2**31)),
+                impl=params["impl"],
+                n_threads=params["n_threads"],
+            )
         self.centroids_ = np.ascontiguousarray(self.centroids_, dtype=np.float32)
         if not (np.isfinite(self.centroids_).all() and np.isfinite(self.whiten_).all()):
             raise FloatingPointError("the patch statistics overflowed float32: scale the images down")
@@ -285,7 +341,9 @@ class KMeansFeatures(FittedParams, TransformerMixin, BaseEstimator, fitted_param
         """Pooled codes of ``images``: (N, rows * cols * n_centroids) float32, cell by cell.
 
         Feature ``cell * n_centroids + k`` is the sum (or mean) over the patches of pooling
-        cell ``cell`` (row-major) of their code for centroid ``k``.
+        cell ``cell`` (row-major) of their code for centroid ``k``; with
+        ``encoding="soft-split"`` each cell holds ``2 * n_centroids`` values (the positive
+        halves, then the negative ones).
         """
         if not hasattr(self, "centroids_"):
             raise NotFittedError("this KMeansFeatures is not fitted yet: call fit first")
@@ -299,7 +357,7 @@ class KMeansFeatures(FittedParams, TransformerMixin, BaseEstimator, fitted_param
         self._check_fitted_arrays(params["p"] ** 2 * batch.shape[3])
         N = batch.shape[0]
         rows, cols = params["grid"]
-        K = self.centroids_.shape[0]
+        K = self.centroids_.shape[0] * (2 if params["encoding"] == "soft-split" else 1)
         check_result_size("the features", N * rows * cols * K, itemsize=4)
         out = np.empty((N, rows * cols * K), dtype=np.float32)
         progress = Progress(N, params["verbose"], what="encode")
@@ -309,7 +367,7 @@ class KMeansFeatures(FittedParams, TransformerMixin, BaseEstimator, fitted_param
             b = min(N, a + TRANSFORM_BATCH)
             codes = _tiers.run(
                 "kmeans_features", "encode_pooled", params["impl"], params["n_threads"], batch[a:b], *args,
-                params["triangle"], (rows, cols),
+                params["encoding"], params["alpha"], (rows, cols),
             )  # fmt: skip
             out[a:b] = codes.reshape(b - a, -1)
             progress.update(b, n=b - a)

@@ -30,7 +30,7 @@ FIT_BATCH = 1000
 class TextonFeatures(FittedParams, TransformerMixin, BaseEstimator, fitted_params=("mr8", "normalize")):
     """Texton histograms: each pixel's nearest texton, counted over a grid of cells.
 
-    ``fit`` computes the filter responses (:func:`filter_responses`) of the training
+    ``fit`` computes the filter responses (:func:`fastlin.filter_responses`) of the training
     images a part at a time, keeps a random sample of pixels' response vectors and learns
     ``n_textons`` textons from them with :func:`fastlin.kmeans`; ``transform`` assigns
     every pixel to its nearest texton and returns, per cell of a ``cells`` x ``cells``
@@ -41,11 +41,11 @@ class TextonFeatures(FittedParams, TransformerMixin, BaseEstimator, fitted_param
     ----------
     n_textons : int, default 64
     bank : {"LM", "RFS", "S"} or array_like, default "LM"
-        The filter bank (see :func:`filter_responses`).
+        The filter bank (see :func:`fastlin.filter_responses`).
     mr8 : bool, default False
         Describe pixels by MR8's 8 maximum responses (bank "RFS").
     normalize : bool, default True
-        Varma and Zisserman's contrast normalization (see :func:`filter_responses`).
+        Varma and Zisserman's contrast normalization (see :func:`fastlin.filter_responses`).
     cells : int, default 2
         The histograms' grid: ``cells`` x ``cells`` cells (edges ``k * H // cells``).
     power : float in (0, 1], default 1.0

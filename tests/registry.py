@@ -18,6 +18,7 @@ import numpy as np
 
 import fastlin
 from fastlin._tiers import TIERS
+from fastlin.kmeans_features import unit_rows
 from tests import peers
 
 #: the CS231n notebook's regularization strength, used wherever a loss is benchmarked
@@ -75,6 +76,7 @@ class Operation:
     test_params: dict = field(default_factory=dict)  # parameters of the tier tests' calls
     bench_params: dict = field(default_factory=dict)  # parameters of the ladder's calls
     topic: str = ""  # its topic in fastlin._tiers.CONTRACTS, when that is not its name
+    family: str = ""  # the ladder's family, when its topic is not a descriptor's name (bench.report.family)
 
     @property
     def contract(self) -> str:
@@ -436,13 +438,18 @@ def _kmeans_features_case(shape, dtype, seed):
     return Case("kmeans_features", shape, dtype, case.data, {"K": K})
 
 
-def _kmeans_features_run(case, data, impl, n_threads):
-    images = data["images"]
-    fitted = _kmeans_features(images.shape, str(images.dtype), case.params["K"])
-    encoder = fastlin.KMeansFeatures(**{**fitted.get_params(), "impl": impl, "n_threads": n_threads})
-    for name in ("centroids_", "shift_", "whiten_", "image_shape_"):
-        setattr(encoder, name, getattr(fitted, name))
-    return encoder.transform(images)
+def _kmeans_features_runner(**settings):
+    def run(case, data, impl, n_threads):
+        images = data["images"]
+        fitted = _kmeans_features(images.shape, str(images.dtype), case.params["K"])
+        encoder = fastlin.KMeansFeatures(**{**fitted.get_params(), "impl": impl, "n_threads": n_threads, **settings})
+        for name in ("centroids_", "shift_", "whiten_", "image_shape_"):
+            setattr(encoder, name, getattr(fitted, name))
+        if settings:  # Coates & Ng's soft threshold wants unit-norm atoms
+            encoder.centroids_ = unit_rows(fitted.centroids_)
+        return encoder.transform(images)
+
+    return run
 
 
 def _kmeans_features_flops(shape):
@@ -451,19 +458,26 @@ def _kmeans_features_flops(shape):
     return 2 * N * (H - 5) * (W - 5) * D * (K + D)
 
 
-KMEANS_FEATURES = Operation(
-    name="kmeans_features",
-    run=_kmeans_features_run,
-    make=_kmeans_features_case,
-    main="images",
-    dtypes=("uint8", "float32"),
-    test_shapes=((3, 11, 10, 3, 7), (2, 9, 9, 1, 5)),
-    bench_shapes=((200, 32, 32, 3, 1600),),
-    smoke_shape=(4, 12, 12, 3, 16),
-    compare=compare_features(2e-3),
-    naive_bench_limit=0,
-    flops=_kmeans_features_flops,
-)
+def _kmeans_features_op(name: str, **settings) -> Operation:
+    return Operation(
+        name=name,
+        topic="kmeans_features",
+        run=_kmeans_features_runner(**settings),
+        make=_kmeans_features_case,
+        main="images",
+        dtypes=("uint8", "float32"),
+        test_shapes=((3, 11, 10, 3, 7), (2, 9, 9, 1, 5)),
+        bench_shapes=((200, 32, 32, 3, 1600),),
+        smoke_shape=(4, 12, 12, 3, 16),
+        compare=compare_features(2e-3),
+        naive_bench_limit=0,
+        flops=_kmeans_features_flops,
+    )
+
+
+KMEANS_FEATURES = _kmeans_features_op("kmeans_features")
+#: Coates & Ng's sign-split soft threshold (ICML 2011) on unit-norm atoms
+KMEANS_FEATURES_SOFT = _kmeans_features_op("kmeans_features_soft", encoding="soft-split", alpha=0.25)
 
 #: every operation, by name
 #: the ladder's dense SIFT: VLFeat's PHOW-like size 4, step 2 (100 frames on a 32x32 image)
@@ -625,6 +639,7 @@ def _responses_op(bank: str) -> Operation:
         bench_shapes=((1000, 32, 32),),
         smoke_shape=(3, 16, 16),
         compare=_compare_responses,
+        family="descriptors",
         naive_bench_limit=0,  # 2401 multiply-adds a pixel and filter in Python's loops: smoke runs only
         peers=(Peer("scipy", _make_fftconvolve(bank), lambda peer, ours, case: _compare_responses(ours, peer, None)),),
     )
@@ -689,14 +704,16 @@ SELF_SIMILARITY = Operation(
     bench_shapes=((1000, 32, 32), (1, 256, 256)),
     smoke_shape=(3, 24, 24),
     compare=compare_features(1e-6),
-    naive_bench_limit=0,  # a Python loop over 225 offsets a point: smoke runs only
+    family="descriptors",  # the table's "ssim"
+    naive_bench_limit=0,  # a Python loop over every offset of a point's window: smoke runs only
 )
 
 OPERATIONS: dict[str, Operation] = {
     op.name: op
     for op in (
         *(_loss_op(kind) for kind in ("svm", "squared_hinge", "softmax")),
-        *(HOG, COLOR, KMEANS, BOW, LBP, LBP_HISTOGRAM, KMEANS_FEATURES, DSIFT, DSIFT_FAST, PHOW, GIST),
+        *(HOG, COLOR, KMEANS, BOW, LBP, LBP_HISTOGRAM, KMEANS_FEATURES, KMEANS_FEATURES_SOFT),
+        *(DSIFT, DSIFT_FAST, PHOW, GIST),
         *(FILTER_RESPONSES_LM, FILTER_RESPONSES_RFS, TEXTONS, SELF_SIMILARITY),
     )
 }

@@ -320,6 +320,18 @@ ENCODERS = {
             power=st.sampled_from([0.5, 1.0, 3.0]),
         ),
     ),
+    "textons": (
+        fastlin.TextonFeatures,
+        dict(n_textons=3, bank="S", cells=2, n_samples=200, max_iter=2, random_state=0),
+        dict(
+            bank=st.sampled_from(["S", "RFS", "LM", np.zeros((13, 3, 3))]),
+            mr8=st.booleans(),
+            normalize=st.booleans(),
+            cells=st.integers(0, 12),
+            power=st.sampled_from([0.5, 1.0, 3.0, 0.0]),
+            n_textons=st.integers(-1, 5),
+        ),
+    ),
 }
 
 

@@ -198,7 +198,7 @@ def test_kmeans_features_contrast_eps_zero_is_refused():
     assert np.isfinite(codes.transform(flat)).all()
 
 
-@pytest.mark.parametrize("cls", [fastlin.KMeansFeatures, fastlin.BagOfVisualWords])
+@pytest.mark.parametrize("cls", [fastlin.KMeansFeatures, fastlin.BagOfVisualWords, fastlin.TextonFeatures])
 def test_encoders_name_images_when_ragged(cls):
     ragged = [np.zeros((12, 12)), np.zeros((10, 12))]
     with pytest.raises(ValueError, match="images must be a rectangular array"):

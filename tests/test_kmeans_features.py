@@ -90,7 +90,7 @@ def test_gray_images_stride_and_float_pixels():
     "kwargs, match",
     [
         (dict(n_centroids=0), "n_centroids"),
-        (dict(encoding="soft"), "encoding"),
+        (dict(encoding="relu"), "encoding"),
         (dict(pooling="max"), "pooling"),
         (dict(pooling_grid=(8, 8)), "pooling_grid"),
         (dict(patch_size=13), "larger than the images"),
@@ -215,3 +215,61 @@ def test_values_that_cannot_be_encoded_are_refused():
     large = rng.random((4, 8, 8, 3)) * 1e14  # the largest accepted values encode to finite features
     encoder = KMeansFeatures(n_centroids=2, n_patches=50, contrast_eps=None, whiten=False, random_state=0)
     assert np.isfinite(encoder.fit(large).transform(large)).all()
+
+
+def _soft_features(images, enc, split):
+    """Coates & Ng's soft threshold written out: scores of the whitened patches, pooled over quadrants."""
+    p, alpha = enc.patch_size, enc.alpha
+    out = []
+    for im in images.astype(np.float64):
+        H, W, _ = im.shape
+        R, Q = H - p + 1, W - p + 1
+        patches = np.array([im[r : r + p, c : c + p].ravel() for r in range(R) for c in range(Q)])
+        patches = (patches - patches.mean(1, keepdims=True)) / np.sqrt(patches.var(1, ddof=1, keepdims=True) + 10)
+        s = ((patches - enc.shift_) @ enc.whiten_.astype(np.float64)) @ enc.centroids_.astype(np.float64).T
+        f = np.maximum(s - alpha, 0)
+        if split:
+            f = np.concatenate([f, np.maximum(-s - alpha, 0)], axis=1)
+        f = f.reshape(R, Q, -1)
+        hr, hc = int(np.floor(R / 2 + 0.5)), int(np.floor(Q / 2 + 0.5))
+        out.append(np.concatenate([q.sum((0, 1)) for q in (f[:hr, :hc], f[:hr, hc:], f[hr:, :hc], f[hr:, hc:])]))
+    return np.array(out)
+
+
+@pytest.mark.parametrize("impl", ["jit", "vectorized", "naive"])
+@pytest.mark.parametrize("encoding", ["soft", "soft-split"])
+@pytest.mark.parametrize("dictionary", ["omp1", "patches"])
+def test_soft_threshold_encodings_follow_coates_and_ng(impl, encoding, dictionary):
+    images = _images(5, 12, seed=2)
+    enc = KMeansFeatures(n_centroids=8, n_patches=600, encoding=encoding, alpha=0.3, dictionary=dictionary,
+                         random_state=0, impl=impl).fit(images)  # fmt: skip
+    np.testing.assert_allclose(np.linalg.norm(enc.centroids_, axis=1), 1, rtol=1e-5)  # unit-norm atoms
+    ours = enc.transform(images)
+    ref = _soft_features(images, enc, encoding == "soft-split")
+    assert ours.shape == (5, 4 * 8 * (2 if encoding == "soft-split" else 1)) and ours.dtype == np.float32
+    assert (ref > 0).mean() > 0.2  # the threshold leaves real codes
+    np.testing.assert_allclose(ours, ref, rtol=1e-4, atol=1e-3 * np.abs(ref).max())
+
+
+def test_omp1_learns_the_directions_of_its_data():
+    rng = np.random.default_rng(0)
+    truth = fastlin.kmeans_features.unit_rows(rng.standard_normal((5, 12)))
+    # every row a multiple (either sign) of one of five directions, plus a little noise
+    X = (truth[rng.integers(5, size=4000)] * rng.choice([-3.0, -1.0, 2.0], size=(4000, 1))).astype(np.float32)
+    X += 0.01 * rng.standard_normal(X.shape).astype(np.float32)
+    atoms = fastlin.kmeans_features.omp1(X, 10, 20, np.random.default_rng(1))  # spare atoms: no local optimum
+    np.testing.assert_allclose(np.linalg.norm(atoms, axis=1), 1, rtol=1e-5)
+    match = np.abs(atoms @ truth.T).max(axis=0)  # each true direction found by some atom
+    assert match.min() > 0.999
+    # the first round from random atoms explains less of the data than the converged ones
+    first = fastlin.kmeans_features.omp1(X, 10, 1, np.random.default_rng(1))
+    assert np.abs(X @ first.T).max(1).sum() < np.abs(X @ atoms.T).max(1).sum()
+
+
+def test_soft_encoding_parameters_are_checked():
+    with pytest.raises(ValueError, match="alpha"):
+        KMeansFeatures(alpha=-1).fit(_images())
+    with pytest.raises(ValueError, match="dictionary"):
+        KMeansFeatures(dictionary="sparse").fit(_images())
+    with pytest.raises(ValueError, match="encoding"):
+        KMeansFeatures(encoding="relu").fit(_images())

@@ -84,8 +84,24 @@ def _hard_row(S, t, c_sq, cell_sums):
     cell_sums[best] += np.float32(1.0)
 
 
+@njit(**HELPER_OPTIONS)
+def _soft_row(S, t, alpha, split, cell_sums):
+    """Add the soft-threshold code of patch ``t`` (and its sign-split half) to ``cell_sums``."""
+    K = S.shape[1]
+    zero = np.float32(0.0)
+    for k in range(K):
+        cell_sums[k] += max(zero, S[t, k] - alpha)
+    if split:
+        for k in range(K):
+            cell_sums[K + k] += max(zero, -S[t, k] - alpha)
+
+
+#: the encodings as the kernel takes them
+ENCODING_CODES = {"triangle": 0, "hard": 1, "soft": 2, "soft-split": 3}
+
+
 @njit(**PARALLEL_OPTIONS)
-def encode_pooled_kernel(images, p, stride, eps, shift, whiten, CT, c_sq, triangle, grid_rows, grid_cols, out):
+def encode_pooled_kernel(images, p, stride, eps, shift, whiten, CT, c_sq, encoding, alpha, grid_rows, grid_cols, out):
     N, H, W, C = images.shape
     R = (H - p) // stride + 1
     Q = (W - p) // stride + 1
@@ -106,23 +122,28 @@ def encode_pooled_kernel(images, p, stride, eps, shift, whiten, CT, c_sq, triang
             for t in range(n_rows):
                 pos = b + t
                 cell = ((pos // Q) * grid_rows // R) * grid_cols + (pos % Q) * grid_cols // Q
-                if triangle:
+                if encoding == 0:
                     w_sq = np.float32(0.0)
                     for k in range(D):
                         w_sq += Wh[t, k] * Wh[t, k]
                     _triangle_row(S, t, w_sq, c_sq, sums[cell])
-                else:
+                elif encoding == 1:
                     _hard_row(S, t, c_sq, sums[cell])
+                else:
+                    _soft_row(S, t, alpha, encoding == 3, sums[cell])
 
 
-def encode_pooled(images, p, stride, eps, shift, whiten, centroids, triangle, grid):
+def encode_pooled(images, p, stride, eps, shift, whiten, centroids, encoding, alpha, grid):
     centroids = np.ascontiguousarray(centroids, dtype=np.float32)
     CT = np.ascontiguousarray(centroids.T)
     c_sq = np.einsum("ij,ij->i", centroids, centroids)
-    out = np.zeros((images.shape[0], grid[0] * grid[1], centroids.shape[0]), dtype=np.float32)
+    K = centroids.shape[0] * (2 if encoding == "soft-split" else 1)
+    out = np.zeros((images.shape[0], grid[0] * grid[1], K), dtype=np.float32)
+    code = ENCODING_CODES[encoding]
     shift = np.ascontiguousarray(shift, dtype=np.float32)
     whiten = np.ascontiguousarray(whiten, dtype=np.float32)
     eps = -1.0 if eps is None else float(eps)
     with single_threaded_blas():
-        encode_pooled_kernel(images, p, stride, eps, shift, whiten, CT, c_sq, triangle, grid[0], grid[1], out)
+        encode_pooled_kernel(images, p, stride, eps, shift, whiten, CT, c_sq, code, np.float32(alpha), grid[0], grid[1],
+                             out)  # fmt: skip
     return out

@@ -30,9 +30,9 @@ def _pool_index(R, Q, grid):
     return (i * rows // R) * cols + j * cols // Q
 
 
-def encode_pooled(images, p, stride, eps, shift, whiten, centroids, triangle, grid):
+def encode_pooled(images, p, stride, eps, shift, whiten, centroids, encoding, alpha, grid):
     N = images.shape[0]
-    K = centroids.shape[0]
+    K = centroids.shape[0] * (2 if encoding == "soft-split" else 1)
     n_cells = grid[0] * grid[1]
     c_sq = np.einsum("ij,ij->i", centroids, centroids)
     out = np.zeros((N, n_cells, K), dtype=np.float32)
@@ -40,8 +40,14 @@ def encode_pooled(images, p, stride, eps, shift, whiten, centroids, triangle, gr
         block = images[start : start + BLOCK_IMAGES]
         x, R, Q = _patches(block, p, stride, eps)
         w = (x - shift) @ whiten
-        d2 = np.einsum("ij,ij->i", w, w)[:, None] + c_sq[None, :] - 2.0 * (w @ centroids.T)
-        if triangle:
+        scores = w @ centroids.T
+        d2 = np.einsum("ij,ij->i", w, w)[:, None] + c_sq[None, :] - 2.0 * scores
+        if encoding == "soft":
+            codes = np.maximum(scores - np.float32(alpha), 0.0)
+        elif encoding == "soft-split":
+            codes = np.concatenate([np.maximum(scores - np.float32(alpha), 0.0),
+                                    np.maximum(-scores - np.float32(alpha), 0.0)], axis=1)  # fmt: skip
+        elif encoding == "triangle":
             z = np.sqrt(np.maximum(d2, 0.0))
             codes = np.maximum(z.mean(axis=1, keepdims=True) - z, 0.0)
         else:
