@@ -32,6 +32,10 @@ def use_gemm(n_classes: int, dtype: np.dtype) -> bool:
 #: the chunk sizes of each kernel family, in items per chunk at least
 MIN_CHUNK = {"losses": 128, "kmeans": 1024, "images": 1, "rows": 16}
 
+#: the k-means features' encodings (the jit kernel numbers them in this order) and dictionaries
+KMEANS_FEATURES_ENCODINGS = ("triangle", "hard", "soft", "soft-split")
+KMEANS_FEATURES_DICTIONARIES = ("kmeans", "omp1", "patches")
+
 #: scikit-image's HOG block normalizations and their epsilon
 HOG_NORMS = ("L1", "L1-sqrt", "L2", "L2-Hys")
 HOG_EPS = 1e-5

@@ -12,6 +12,8 @@ from pathlib import Path
 import numpy as np
 
 from fastlin import descriptors
+from fastlin._spec import KMEANS_FEATURES_DICTIONARIES as DICTIONARIES
+from fastlin._spec import KMEANS_FEATURES_ENCODINGS as ENCODINGS
 from fastlin._tiers import TIERS
 from fastlin.optim import SCHEDULES
 
@@ -175,6 +177,19 @@ def build_parser() -> argparse.ArgumentParser:
     coates.add_argument(
         "--power", type=_power, default=0.5, help="pooled features to this power, in (0, 1] (default 0.5; paper: 1)"
     )
+    coates.add_argument(
+        "--encoding",
+        choices=ENCODINGS,
+        default="triangle",
+        help="the patches' code (default triangle; soft, soft-split: Coates & Ng's soft threshold, ICML 2011)",
+    )
+    coates.add_argument("--alpha", type=_non_negative_float, default=0.25, help="the soft threshold (default 0.25)")
+    coates.add_argument(
+        "--dictionary",
+        choices=DICTIONARIES,
+        default="kmeans",
+        help="the codebook: k-means centroids (default), OMP-1 atoms, or random whitened patches",
+    )
     train.add_argument("--quiet", action="store_true", help="no progress bars")
     train.add_argument(
         "--scheduler",
@@ -250,6 +265,9 @@ def _descriptor_params(name: str, args: argparse.Namespace) -> dict:
             max_iter=args.kmeans_iters,
             pooling_grid=(args.grid, args.grid),
             power=args.power,
+            encoding=args.encoding,
+            alpha=args.alpha,
+            dictionary=args.dictionary,
             verbose=not args.quiet,
         )
     return params

@@ -14,6 +14,7 @@ from numpy.typing import ArrayLike
 from fastlin import _tiers
 from fastlin._progress import Progress
 from fastlin._sklearn import BaseEstimator, FittedParams, NotFittedError, TransformerMixin
+from fastlin._spec import KMEANS_FEATURES_DICTIONARIES, KMEANS_FEATURES_ENCODINGS
 from fastlin._validation import (
     MAX_ITERS,
     as_array,
@@ -30,8 +31,8 @@ from fastlin._validation import (
 )
 from fastlin.kmeans import kmeans
 
-ENCODINGS = ("triangle", "hard", "soft", "soft-split")
-DICTIONARIES = ("kmeans", "omp1", "patches")
+ENCODINGS = KMEANS_FEATURES_ENCODINGS
+DICTIONARIES = KMEANS_FEATURES_DICTIONARIES
 KMEANS_INITS = ("gaussian", "random", "k-means++")
 POOLINGS = ("sum", "mean")
 #: images per kernel call of ``transform``: the unit of its progress bar

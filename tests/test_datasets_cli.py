@@ -127,6 +127,15 @@ def test_cli_coates_on_digits(capsys):
     assert test_accuracy > 0.85
 
 
+def test_cli_coates_with_the_soft_threshold_and_omp1(capsys):
+    argv = ["train", "--features", "coates", "--centroids", "20", "--patches", "3000", "--patch-size", "4"]
+    argv += ["--encoding", "soft-split", "--alpha", "0.3", "--dictionary", "omp1", "--grid", "2", "--iters", "300"]
+    assert cli.main([*argv, "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "coates features (160 values)" in out  # 20 atoms, both signs, 2 x 2 cells
+    assert float(out.split("test ")[1].split()[0]) > 0.85
+
+
 def test_cli_cifar10_without_a_path_uses_the_cache(tmp_path, monkeypatch, capsys):
     from fastlin.datasets import CIFAR10_FOLDER
 

@@ -17,6 +17,7 @@ import numpy as np
 from numba import njit, prange
 
 from fastlin._config import HELPER_OPTIONS, PARALLEL_OPTIONS, single_threaded_blas
+from fastlin._spec import KMEANS_FEATURES_ENCODINGS
 
 #: patches per block: the block's distances (POSITIONS x K float32) stay in the L2 cache
 #: for K up to ~1000, and the products are still large enough for the GEMM's full rate
@@ -96,8 +97,8 @@ def _soft_row(S, t, alpha, split, cell_sums):
             cell_sums[K + k] += max(zero, -S[t, k] - alpha)
 
 
-#: the encodings as the kernel takes them
-ENCODING_CODES = {"triangle": 0, "hard": 1, "soft": 2, "soft-split": 3}
+#: the encodings as the kernel takes them: 0 triangle, 1 hard, 2 soft, 3 soft-split
+ENCODING_CODES = {name: code for code, name in enumerate(KMEANS_FEATURES_ENCODINGS)}
 
 
 @njit(**PARALLEL_OPTIONS)
