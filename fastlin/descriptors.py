@@ -362,11 +362,10 @@ def _texton_defaults(shape):
 
 
 def _ssim_bow_defaults(shape):
-    small = _small(shape)
-    return dict(
-        descriptor="ssim", n_words=64 if small else 1000, patch_size=5 if small else 7, stride=1,
-        encoding="triangle", pyramid=(1, 2), power=0.5, normalize=None, max_patches=16, max_iter=10, random_state=0,
-    )  # fmt: skip
+    small = _small(shape)  # patch_size is the self-similarity window; 12 values a point need fewer words
+    words, window = (64, 5) if small else (1000, 7)
+    return {**_dsift_bow_defaults(shape), "descriptor": "ssim", "n_words": words, "patch_size": window,
+            "max_patches": 16}  # fmt: skip
 
 
 def _coates_defaults(shape):

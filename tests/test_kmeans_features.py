@@ -16,16 +16,21 @@ def _images(n=12, size=12, seed=0):
     return np.clip(base + rng.integers(-20, 21, base.shape), 0, 255).astype(np.uint8)
 
 
+def _whitened_patches(im, enc):
+    """Every patch of one image (row-major positions), normalized as the paper does and whitened: (R * Q, D), R, Q."""
+    p = enc.patch_size
+    H, W, _ = im.shape
+    R, Q = H - p + 1, W - p + 1
+    patches = np.array([im[r : r + p, c : c + p].ravel() for r in range(R) for c in range(Q)])
+    patches = (patches - patches.mean(1, keepdims=True)) / np.sqrt(patches.var(1, ddof=1, keepdims=True) + 10)
+    return (patches - enc.shift_) @ enc.whiten_.astype(np.float64), R, Q
+
+
 def _paper_features(images, enc):
     """The paper's extract_features, written out in NumPy one image at a time (MATLAB's order)."""
-    p = enc.patch_size
     out = []
     for im in images.astype(np.float64):
-        H, W, _ = im.shape
-        R, Q = H - p + 1, W - p + 1
-        patches = np.array([im[r : r + p, c : c + p].ravel() for r in range(R) for c in range(Q)])
-        patches = (patches - patches.mean(1, keepdims=True)) / np.sqrt(patches.var(1, ddof=1, keepdims=True) + 10)
-        patches = (patches - enc.shift_) @ enc.whiten_.astype(np.float64)
+        patches, R, Q = _whitened_patches(im, enc)
         c = enc.centroids_.astype(np.float64)
         z = np.sqrt(np.maximum((patches**2).sum(1)[:, None] + (c**2).sum(1)[None] - 2 * patches @ c.T, 0))
         f = np.maximum(z.mean(1, keepdims=True) - z, 0).reshape(R, Q, -1)
@@ -219,14 +224,11 @@ def test_values_that_cannot_be_encoded_are_refused():
 
 def _soft_features(images, enc, split):
     """Coates & Ng's soft threshold written out: scores of the whitened patches, pooled over quadrants."""
-    p, alpha = enc.patch_size, enc.alpha
+    alpha = enc.alpha
     out = []
     for im in images.astype(np.float64):
-        H, W, _ = im.shape
-        R, Q = H - p + 1, W - p + 1
-        patches = np.array([im[r : r + p, c : c + p].ravel() for r in range(R) for c in range(Q)])
-        patches = (patches - patches.mean(1, keepdims=True)) / np.sqrt(patches.var(1, ddof=1, keepdims=True) + 10)
-        s = ((patches - enc.shift_) @ enc.whiten_.astype(np.float64)) @ enc.centroids_.astype(np.float64).T
+        patches, R, Q = _whitened_patches(im, enc)
+        s = patches @ enc.centroids_.astype(np.float64).T
         f = np.maximum(s - alpha, 0)
         if split:
             f = np.concatenate([f, np.maximum(-s - alpha, 0)], axis=1)
