@@ -29,6 +29,7 @@ from fastlin._validation import (
     check_sample_weight,
     check_scalar,
 )
+from fastlin.full_batch import _lbfgs
 from fastlin.optim import MAX_ITERS, SCHEDULES, _sgd, make_schedule, new_state
 
 #: the losses of :class:`LinearSVM`
@@ -46,8 +47,9 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
         """Every hyper-parameter checked; returns them as the optimizer takes them."""
         check_impl(self.impl)
         self._loss_kind()
-        if check_int("num_iters", self.num_iters, low=1) > MAX_ITERS:
-            raise ValueError(f"num_iters must be <= {MAX_ITERS}, got {self.num_iters}")
+        for name in ("num_iters", "polish_iters"):
+            if check_int(name, getattr(self, name), low=0) > MAX_ITERS:
+                raise ValueError(f"{name} must be <= {MAX_ITERS}, got {getattr(self, name)}")
         batch_size = None if self.batch_size is None else check_int("batch_size", self.batch_size, low=1)
         if not callable(self.schedule):
             check_choice("schedule", self.schedule, SCHEDULES)
@@ -58,6 +60,7 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
             delta=check_scalar("delta", getattr(self, "delta", 1.0), low=0.0),
             learning_rate=check_scalar("learning_rate", self.learning_rate, low=0.0, low_open=True),
             num_iters=check_int("num_iters", self.num_iters, low=1),
+            polish_iters=check_int("polish_iters", self.polish_iters, low=0),
             momentum=check_scalar("momentum", self.momentum, low=0.0, high=1.0),
             batch_size=batch_size,
             fit_intercept=check_bool("fit_intercept", self.fit_intercept),
@@ -130,8 +133,31 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
         self.coef_ = self._state.W
         self.intercept_ = self._state.b
 
+    def _polish(self, X, y_idx, sample_weight, params) -> None:
+        """``polish_iters`` L-BFGS iterations on the full-batch loss from the SGD solution."""
+        history = _lbfgs(
+            self._loss_kind(),
+            X,
+            y_idx,
+            self._state,
+            max_iter=params["polish_iters"],
+            reg=params["reg"],
+            penalty=params["penalty"],
+            l1_ratio=params["l1_ratio"],
+            delta=params["delta"],
+            fit_intercept=params["fit_intercept"],
+            sample_weight=sample_weight,
+            impl=self.impl,
+            n_threads=params["n_threads"],
+            verbose=params["verbose"],
+        )
+        self.loss_history_ = np.concatenate([self.loss_history_, history])
+        self.n_polish_iter_ = len(history)
+        self.coef_ = self._state.W
+        self.intercept_ = self._state.b
+
     def fit(self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None):
-        """Train from scratch for ``num_iters`` SGD steps.
+        """Train from scratch: ``num_iters`` SGD steps, then ``polish_iters`` L-BFGS iterations.
 
         Parameters
         ----------
@@ -155,12 +181,17 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
         self._init_state(X.shape[1], X.dtype, rng)
         self._rng = rng
         self._train(X, y_idx, sample_weight, params["num_iters"], params, rng)
+        self.n_polish_iter_ = 0
+        if params["polish_iters"]:
+            self._polish(X, y_idx, sample_weight, params)
         return self
 
     def partial_fit(
         self, X: ArrayLike, y: ArrayLike, classes: ArrayLike | None = None, sample_weight: ArrayLike | None = None
     ):
         """One more epoch of SGD on the chunk (X, y): ``ceil(N / batch_size)`` steps (1 for full batch).
+
+        ``polish_iters`` does not apply: a chunk's full-batch optimum is not the data set's.
 
         scikit-learn's incremental-learning contract: the first call must name every class
         (``classes``) and fixes ``n_features_in_``; later calls continue the same weights,
@@ -249,6 +280,10 @@ _COMMON_DOC = """
         Samples per step; None is full-batch gradient descent.
     num_iters : int
         SGD steps of ``fit`` (CS231n's ``num_iters``).
+    polish_iters : int
+        L-BFGS iterations on the full-batch loss after the SGD steps of ``fit``, from their
+        solution (:func:`fastlin.full_batch.lbfgs`); 0, the default, skips them. Each costs
+        one or two passes over all of X: worth it when SGD stops short of the optimum.
     momentum : float
         Classical momentum in ``[0, 1]``.
     fit_intercept : bool
@@ -269,7 +304,10 @@ _COMMON_DOC = """
     intercept_ : ndarray of shape (C,)
     classes_ : ndarray of shape (C,)
     loss_history_ : ndarray
-        The loss of every step.
+        The loss of every step: each SGD step's batch, then the full batch after each
+        L-BFGS iteration.
+    n_polish_iter_ : int
+        L-BFGS iterations run by the last ``fit`` (it may stop before ``polish_iters``).
     n_features_in_ : int
 """
 
@@ -318,6 +356,7 @@ _SGD_DEFAULTS = dict(
     impl="jit",
     n_threads=None,
     verbose=False,
+    polish_iters=0,  # last, so that the positional order of the older parameters holds
 )
 
 

@@ -24,6 +24,7 @@ DEFAULT_MODEL = dict(
     lr=None,
     reg=None,
     iters=1000,
+    polish=0,
     batch_size=200,
     schedule="step",
     standardize_eps=0.0,
@@ -72,6 +73,13 @@ def _positive_int(text: str) -> int:
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be >= 1, got {text}")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
     return value
 
 
@@ -154,6 +162,12 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--reg", type=_non_negative_float, help="regularization strength (default: the model's)")
     train.add_argument("--batch-size", type=_positive_int, help="default: 200")
     train.add_argument("--iters", type=_positive_int, help="SGD steps (default: 1000)")
+    train.add_argument(
+        "--polish",
+        metavar="N",
+        type=_non_negative_int,
+        help="N L-BFGS iterations on the full training set after the SGD steps (default: 0, or the preset's)",
+    )
     train.add_argument(
         "--tune",
         metavar="N",
@@ -397,6 +411,7 @@ def _model_settings(args: argparse.Namespace) -> dict:
         lr=args.lr,
         reg=args.reg,
         iters=args.iters,
+        polish=args.polish,
         batch_size=args.batch_size,
         schedule=args.schedule,
     )
@@ -496,6 +511,7 @@ def train(args: argparse.Namespace) -> int:
     kw = dict(
         batch_size=settings["batch_size"],
         num_iters=settings["iters"],
+        polish_iters=settings["polish"],
         schedule=settings["schedule"],
         random_state=args.seed,
         n_threads=args.threads,
@@ -528,6 +544,7 @@ def train(args: argparse.Namespace) -> int:
         f"{args.features} features ({Ftr.shape[1]} values), {settings['model']}"
         + (f" ({model.loss})" if cls is LinearSVM else "")
         + f", {settings['iters']} steps of {settings['batch_size']}"
+        + (f" and {model.n_polish_iter_} L-BFGS iterations" if model.n_polish_iter_ else "")
     )
     print(f"accuracy  train {acc['train']:.4f}  val {acc['val']:.4f}  test {acc['test']:.4f}")
     print("time      " + "  ".join(f"{k} {v:.2f}s" for k, v in times.items()))

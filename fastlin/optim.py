@@ -143,6 +143,20 @@ def new_state(W: np.ndarray, b: np.ndarray) -> SGDState:
     return SGDState(W, b.copy(), np.zeros_like(W), np.zeros_like(b))
 
 
+def check_state(state: SGDState, X: np.ndarray) -> None:
+    """Refuse a state that does not fit X; store its ``W`` in the kernels' layout if it is not."""
+    if not isinstance(state, SGDState):
+        raise TypeError(f"state must be an SGDState (see fastlin.optim.new_state), got {type(state).__name__}")
+    W, b = state.W, state.b
+    if not isinstance(W, np.ndarray) or W.shape[0] != X.shape[1] or W.ndim != 2 or W.dtype != X.dtype:
+        raise ValueError(f"state.W must be a {X.dtype} array of shape (D, C) with D = {X.shape[1]} (X's columns)")
+    if not isinstance(b, np.ndarray) or b.shape != (W.shape[1],) or b.dtype != W.dtype:
+        raise ValueError(f"state.b must be a {W.dtype} array of shape ({W.shape[1]},)")
+    if not W.T.flags.c_contiguous:  # the kernels' layout: (D, C) viewed from a C-contiguous (C, D)
+        state.W = np.ascontiguousarray(W.T).T
+        state.velocity_W = np.ascontiguousarray(state.velocity_W.T).T
+
+
 class _Batches:
     """The rows and per-sample factors of each step's mini-batch.
 
@@ -341,17 +355,8 @@ def sgd(
     """
     kind = check_choice("kind", kind, KINDS)
     X = as_features(X)
-    if not isinstance(state, SGDState):
-        raise TypeError(f"state must be an SGDState (see fastlin.optim.new_state), got {type(state).__name__}")
-    W, b = state.W, state.b
-    if not isinstance(W, np.ndarray) or W.shape[0] != X.shape[1] or W.ndim != 2 or W.dtype != X.dtype:
-        raise ValueError(f"state.W must be a {X.dtype} array of shape (D, C) with D = {X.shape[1]} (X's columns)")
-    if not isinstance(b, np.ndarray) or b.shape != (W.shape[1],) or b.dtype != W.dtype:
-        raise ValueError(f"state.b must be a {W.dtype} array of shape ({W.shape[1]},)")
-    if not W.T.flags.c_contiguous:  # the kernels' layout: (D, C) viewed from a C-contiguous (C, D)
-        state.W = np.ascontiguousarray(W.T).T
-        state.velocity_W = np.ascontiguousarray(state.velocity_W.T).T
-    y = check_labels(y, X.shape[0], W.shape[1])
+    check_state(state, X)
+    y = check_labels(y, X.shape[0], state.W.shape[1])
     num_iters = check_int("num_iters", num_iters, low=1)
     if num_iters > MAX_ITERS:
         raise ValueError(f"num_iters must be <= {MAX_ITERS}, got {num_iters}")
