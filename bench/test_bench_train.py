@@ -1,5 +1,6 @@
 """Training: SoftmaxClassifier.fit against CS231n's SGD loop, 1500 steps of batch 200."""
 
+import warnings
 from functools import lru_cache
 
 import numpy as np
@@ -48,3 +49,57 @@ def test_sgd_training(benchmark, who, smoke):
     benchmark.group = f"train|{STEPS}x{BATCH} on {N}x{D}|float32"
     benchmark.extra_info["steps"] = STEPS
     benchmark.pedantic(run, rounds=3, iterations=1)
+
+
+LBFGS_FULL = (10000, 3073, 200)  # N, D, L-BFGS iterations at most
+LBFGS_SMOKE = (500, 65, 50)
+
+
+@pytest.mark.parametrize("who", ["jit", "vectorized", "sklearn"])
+def test_lbfgs_training(benchmark, who, smoke):
+    """Full-batch L-BFGS on the softmax loss to convergence: fastlin's polish (its loss kernel
+    under SciPy's L-BFGS-B) against scikit-learn's LogisticRegression, each stopping by its
+    own rule; both must reach the same objective."""
+    N, D, ITERS = LBFGS_SMOKE if smoke else LBFGS_FULL
+    X, y = cifar_like(N, D)
+    X = X / 128.0  # a scale at which the penalty below matters
+    reg = 1e-3
+    if who == "sklearn":
+        sklearn_lm = pytest.importorskip("sklearn.linear_model", reason="scikit-learn is not installed")
+        # scikit-learn: ||W||^2 / 2 + C * sum of losses, so C = 1 / (2 * reg * N). Its default
+        # tol (1e-4) stops 8e-4 above the optimum here; with tol=0 its L-BFGS-B stops by SciPy's
+        # own rule, as fastlin's does
+        model = sklearn_lm.LogisticRegression(C=1.0 / (2 * reg * N), max_iter=ITERS, tol=0.0, fit_intercept=False)
+    else:
+        model = fastlin.SoftmaxClassifier(
+            reg=reg, num_iters=1, batch_size=None, learning_rate=1e-12, fit_intercept=False, impl=who,  # SGD: a no-op
+            polish_iters=ITERS, random_state=0,
+        )  # fmt: skip
+
+    def run():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # scikit-learn's ConvergenceWarning, if any
+            return model.fit(X, y)
+
+    run()  # warm-up (compilation)
+    benchmark.group = f"train|L-BFGS to convergence on {N}x{D}|float32"
+    benchmark.pedantic(run, rounds=3, iterations=1)
+    W = model.coef_.T if who == "sklearn" else model.coef_
+    objective = fastlin.softmax_loss(W.astype(np.float64), X.astype(np.float64), y, reg=reg)[0]
+    benchmark.extra_info["objective"] = objective
+    iterations = model.n_iter_[0] if who == "sklearn" else model.n_polish_iter_
+    benchmark.extra_info["iterations"] = int(iterations)
+    # the same optimum: the objective's minimum is about 0.787 at the full shape
+    reference = _lbfgs_reference_objective(N, D, reg)
+    assert objective == pytest.approx(reference, rel=1e-4)
+
+
+@lru_cache(maxsize=2)
+def _lbfgs_reference_objective(N, D, reg):
+    """The objective at the optimum: fastlin's polish in float64, run to its own convergence."""
+    X, y = cifar_like(N, D)
+    X = X.astype(np.float64) / 128.0
+    model = fastlin.SoftmaxClassifier(
+        reg=reg, num_iters=1, batch_size=None, learning_rate=1e-12, fit_intercept=False, polish_iters=2000
+    ).fit(X, y)
+    return fastlin.softmax_loss(model.coef_, X, y, reg=reg)[0]

@@ -186,7 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
     coates.add_argument("--patch-size", type=_positive_int, default=6, help="patch side in pixels (default 6)")
     coates.add_argument("--stride", type=_positive_int, default=1, help="step between encoded patches (default 1)")
     coates.add_argument(
-        "--grid", type=_positive_int, default=3, help="pool over an N x N grid (default 3; the paper's quadrants: 2)"
+        "--grid", type=_positive_int, default=2, help="pool over an N x N grid (default 2, the papers' quadrants)"
     )
     coates.add_argument(
         "--power", type=_power, default=0.5, help="pooled features to this power, in (0, 1] (default 0.5; paper: 1)"
@@ -194,15 +194,16 @@ def build_parser() -> argparse.ArgumentParser:
     coates.add_argument(
         "--encoding",
         choices=ENCODINGS,
-        default="triangle",
-        help="the patches' code (default triangle; soft, soft-split: Coates & Ng's soft threshold, ICML 2011)",
+        default="soft-split",
+        help="the patches' code (default soft-split: Coates & Ng's sign-split soft threshold, ICML 2011; "
+        "triangle: Coates, Lee & Ng 2011)",
     )
     coates.add_argument("--alpha", type=_non_negative_float, default=0.25, help="the soft threshold (default 0.25)")
     coates.add_argument(
         "--dictionary",
         choices=DICTIONARIES,
-        default="kmeans",
-        help="the codebook: k-means centroids (default), OMP-1 atoms, or random whitened patches",
+        default="omp1",
+        help="the codebook: OMP-1 atoms (default), k-means centroids, or random whitened patches",
     )
     train.add_argument("--quiet", action="store_true", help="no progress bars")
     train.add_argument(

@@ -118,9 +118,10 @@ def test_cli_check_and_module_entry_point():
 
 def test_cli_coates_on_digits(capsys):
     argv = ["train", "--features", "coates", "--centroids", "20", "--patches", "3000", "--patch-size", "4"]
-    assert cli.main([*argv, "--grid", "2", "--iters", "300", "--quiet"]) == 0
+    argv += ["--encoding", "triangle", "--dictionary", "kmeans"]  # the 2011 paper's features
+    assert cli.main([*argv, "--iters", "300", "--polish", "0", "--quiet"]) == 0
     out = capsys.readouterr().out
-    assert "coates features (80 values), svm (squared_hinge), 300 steps of 256" in out
+    assert "coates features (80 values), svm (squared_hinge), 300 steps of 256\n" in out
     for stage in ("codebook", "encode", "standardize", "train", "evaluate"):
         assert f"{stage} " in out
     test_accuracy = float(out.split("test ")[1].split()[0])
@@ -133,6 +134,16 @@ def test_cli_coates_with_the_soft_threshold_and_omp1(capsys):
     assert cli.main([*argv, "--quiet"]) == 0
     out = capsys.readouterr().out
     assert "coates features (160 values)" in out  # 20 atoms, both signs, 2 x 2 cells
+    assert float(out.split("test ")[1].split()[0]) > 0.85
+
+
+def test_cli_coates_preset_is_the_soft_threshold_polished(capsys):
+    argv = ["train", "--features", "coates", "--centroids", "20", "--patches", "3000", "--patch-size", "4"]
+    assert cli.main([*argv, "--iters", "300", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    # OMP-1 atoms, sign split, 2 x 2 cells; then L-BFGS (it may stop before 200 iterations)
+    assert "coates features (160 values), svm (squared_hinge), 300 steps of 256 and " in out
+    assert " L-BFGS iterations" in out
     assert float(out.split("test ")[1].split()[0]) > 0.85
 
 

@@ -262,7 +262,7 @@ def test_fetch_of_a_good_tar_still_works(tmp_path):
         (["--reg", "inf"], "--reg"),
         (["--features", "coates", "--patches", "1"], "--centroids 1600 is more than --patches 1"),
         (["--features", "coates", "--patch-size", "40"], "--patch-size 40"),
-        (["--features", "coates", "--stride", "40"], "--grid 3 has more cells than the 1x1 patch positions"),
+        (["--features", "coates", "--stride", "40"], "--grid 2 has more cells than the 1x1 patch positions"),
     ],
 )
 def test_cli_argument_conflicts_exit_2_before_work(argv, match, capsys):
