@@ -30,6 +30,7 @@ from fastlin._validation import (
     check_scalar,
 )
 from fastlin.full_batch import _lbfgs
+from fastlin.losses import hinge_kind
 from fastlin.optim import MAX_ITERS, SCHEDULES, _sgd, make_schedule, new_state
 
 #: the losses of :class:`LinearSVM`
@@ -381,19 +382,31 @@ class SoftmaxClassifier(_LinearClassifier):
 
 
 class LinearSVM(_LinearClassifier):
-    """Multiclass (Weston-Watkins) linear SVM trained by mini-batch SGD; ``delta`` is the margin.
+    """Multiclass linear SVM trained by mini-batch SGD; ``delta`` is the margin.
 
     ``loss="hinge"`` is CS231n's SVM loss; ``loss="squared_hinge"`` squares each margin (the
     L2-SVM of Coates, Lee & Ng), which is smooth and often a little more accurate.
+    ``multi_class="weston_watkins"`` puts each class's margin against the correct class's
+    score (CS231n's); ``"ovr"`` trains one binary SVM per class against the rest, all in one
+    pass (Coates and Ng's, and scikit-learn's ``LinearSVC``).
     """
 
     _kind = "svm"
     __init__ = _init_with(
-        dict(loss="hinge", reg=1e-2, penalty="l2", l1_ratio=0.5, delta=1.0, learning_rate=0.003, **_SGD_DEFAULTS)
+        dict(
+            loss="hinge",
+            reg=1e-2,
+            penalty="l2",
+            l1_ratio=0.5,
+            delta=1.0,
+            learning_rate=0.003,
+            **_SGD_DEFAULTS,
+            multi_class="weston_watkins",  # after polish_iters: the older positional order holds
+        )
     )
 
     def _loss_kind(self) -> str:
-        return "svm" if check_choice("loss", self.loss, LOSSES) == "hinge" else "squared_hinge"
+        return hinge_kind(check_choice("loss", self.loss, LOSSES) == "squared_hinge", self.multi_class)
 
 
 SoftmaxClassifier.__doc__ += "\n" + _COMMON_DOC
@@ -403,4 +416,7 @@ LinearSVM.__doc__ += "\n" + _COMMON_DOC.replace(
 ).replace(
     "    l1_ratio : float\n        Elastic-net mix.\n",
     "    l1_ratio : float\n        Elastic-net mix.\n    delta : float\n        The hinge margin.\n",
+).replace(
+    "\n    Attributes\n",
+    '    multi_class : {"weston_watkins", "ovr"}\n        How the margins combine the classes.\n\n    Attributes\n',
 )

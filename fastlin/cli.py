@@ -15,12 +15,14 @@ from fastlin import descriptors
 from fastlin._spec import KMEANS_FEATURES_DICTIONARIES as DICTIONARIES
 from fastlin._spec import KMEANS_FEATURES_ENCODINGS as ENCODINGS
 from fastlin._tiers import TIERS
+from fastlin.losses import MULTI_CLASS
 from fastlin.optim import SCHEDULES
 
 #: the model settings of a run whose features have no preset (fastlin.descriptors), unless told otherwise
 DEFAULT_MODEL = dict(
     model="softmax",
     loss=None,
+    multi_class=None,
     lr=None,
     reg=None,
     iters=1000,
@@ -153,6 +155,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--loss",
         choices=("hinge", "squared_hinge"),
         help="the SVM's loss (default: hinge; squared_hinge for coates, dsift-bow)",
+    )
+    train.add_argument(
+        "--multi-class",
+        choices=MULTI_CLASS,
+        help="the SVM's margins: weston_watkins (CS231n's; the default) or ovr (one binary SVM per class; coates)",
     )
     train.add_argument(
         "--lr",
@@ -409,6 +416,7 @@ def _model_settings(args: argparse.Namespace) -> dict:
     given = dict(
         model=args.model,
         loss=args.loss,
+        multi_class=args.multi_class,
         lr=args.lr,
         reg=args.reg,
         iters=args.iters,
@@ -523,10 +531,11 @@ def train(args: argparse.Namespace) -> int:
     )
     if settings["reg"] is not None:
         kw["reg"] = settings["reg"]
-    if cls is LinearSVM and settings["loss"] is not None:
-        kw["loss"] = settings["loss"]
-    elif settings["loss"] is not None:
-        raise _UsageError("--loss is an option of --model svm")
+    for option, key in (("--loss", "loss"), ("--multi-class", "multi_class")):
+        if settings[key] is not None:
+            if cls is not LinearSVM:
+                raise _UsageError(f"{option} is an option of --model svm")
+            kw[key] = settings[key]
     t = time.perf_counter()
     search = None
     if args.tune:
@@ -543,7 +552,7 @@ def train(args: argparse.Namespace) -> int:
     print(
         f"{name}: {len(ytr)} train / {len(yval)} val / {len(yte)} test, "
         f"{args.features} features ({Ftr.shape[1]} values), {settings['model']}"
-        + (f" ({model.loss})" if cls is LinearSVM else "")
+        + (f" ({model.loss}{', one-vs-rest' if model.multi_class == 'ovr' else ''})" if cls is LinearSVM else "")
         + f", {settings['iters']} steps of {settings['batch_size']}"
         + (f" and {model.n_polish_iter_} L-BFGS iterations" if model.n_polish_iter_ else "")
     )

@@ -11,6 +11,7 @@ from fastlin import _tiers
 from fastlin._spec import use_gemm
 from fastlin._validation import (
     as_float_array,
+    check_choice,
     check_finite,
     check_labels,
     check_penalty,
@@ -22,7 +23,18 @@ from fastlin._validation import (
 )
 from fastlin.regularizers import penalty_coefficients
 
-KINDS = ("svm", "squared_hinge", "softmax")
+KINDS = ("svm", "squared_hinge", "softmax", "ovr_svm", "ovr_squared_hinge")
+
+#: how the hinge losses combine the classes: CS231n's Weston-Watkins margins against the
+#: correct score, or one binary SVM per class against the rest (Coates and Ng's L2-SVM,
+#: LIBLINEAR's default)
+MULTI_CLASS = ("weston_watkins", "ovr")
+
+
+def hinge_kind(squared: bool, multi_class: str) -> str:
+    """The loss kernel's ``kind`` of a hinge loss (``multi_class`` checked)."""
+    prefix = "ovr_" if check_choice("multi_class", multi_class, MULTI_CLASS) == "ovr" else ""
+    return prefix + ("squared_hinge" if squared else "svm")
 
 
 @dataclass(frozen=True)
@@ -96,6 +108,7 @@ def svm_loss(
     reg: float = 0.0,
     *,
     delta: float = 1.0,
+    multi_class: str = "weston_watkins",
     penalty: str = "l2",
     l1_ratio: float = 0.5,
     sample_weight: ArrayLike | None = None,
@@ -108,6 +121,8 @@ def svm_loss(
     data loss is the mean of ``L_i`` (``sum(w_i L_i) / sum(w_i)`` with ``sample_weight``),
     plus the penalty ``reg * R(W)``. At a kink (a margin exactly 0) the subgradient counts
     the margin as inactive. Equals ``C * torch.nn.functional.multi_margin_loss(X @ W, y)``.
+    With ``multi_class="ovr"``, one binary SVM per class instead:
+    ``L_i = sum_j max(0, delta - t_ij s_j)``, ``t_ij = +1`` if ``j == y_i`` else -1.
 
     Parameters
     ----------
@@ -123,6 +138,8 @@ def svm_loss(
         Regularization strength, >= 0.
     delta : float, default 1.0
         Margin, >= 0.
+    multi_class : {"weston_watkins", "ovr"}, default "weston_watkins"
+        The margins against the correct class's score (CS231n's), or one versus the rest.
     penalty : {"l2", "l1", "elasticnet"}, default "l2"
         See :func:`fastlin.regularization`.
     l1_ratio : float, default 0.5
@@ -147,7 +164,8 @@ def svm_loss(
         Finite inputs whose scores overflow the dtype.
     """
     delta = check_scalar("delta", delta, low=0.0)
-    return _loss("svm", W, X, y, reg, delta, penalty, l1_ratio, sample_weight, impl, n_threads)
+    kind = hinge_kind(False, multi_class)
+    return _loss(kind, W, X, y, reg, delta, penalty, l1_ratio, sample_weight, impl, n_threads)
 
 
 def squared_hinge_loss(
@@ -157,6 +175,7 @@ def squared_hinge_loss(
     reg: float = 0.0,
     *,
     delta: float = 1.0,
+    multi_class: str = "weston_watkins",
     penalty: str = "l2",
     l1_ratio: float = 0.5,
     sample_weight: ArrayLike | None = None,
@@ -167,7 +186,10 @@ def squared_hinge_loss(
 
     ``L_i = sum_{j != y_i} max(0, s_j - s_{y_i} + delta)**2``: the margins of
     :func:`svm_loss`, squared, so the loss is differentiable and the gradient grows with the
-    violation. The data loss is the (weighted) mean, plus ``reg * R(W)``.
+    violation. The data loss is the (weighted) mean, plus ``reg * R(W)``. With
+    ``multi_class="ovr"``, ``L_i = sum_j max(0, delta - t_ij s_j)**2`` (``t_ij = +1`` if
+    ``j == y_i`` else -1): the one-versus-rest L2-SVMs of Coates and Ng and of LIBLINEAR
+    (scikit-learn's ``LinearSVC``), all classes in one pass.
 
     Parameters are those of :func:`svm_loss`.
 
@@ -177,7 +199,8 @@ def squared_hinge_loss(
     dW : ndarray, same shape and dtype as ``W``
     """
     delta = check_scalar("delta", delta, low=0.0)
-    return _loss("squared_hinge", W, X, y, reg, delta, penalty, l1_ratio, sample_weight, impl, n_threads)
+    kind = hinge_kind(True, multi_class)
+    return _loss(kind, W, X, y, reg, delta, penalty, l1_ratio, sample_weight, impl, n_threads)
 
 
 def softmax_loss(

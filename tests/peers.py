@@ -29,6 +29,10 @@ def _torch_loss(kind):
             loss = W.shape[1] * F.multi_margin_loss(scores, target)
         elif kind == "squared_hinge":
             loss = W.shape[1] * F.multi_margin_loss(scores, target, p=2)
+        elif kind.startswith("ovr_"):  # one binary hinge per class, labels +1 / -1
+            labels = 2.0 * F.one_hot(target, W.shape[1]).to(scores.dtype) - 1.0
+            hinge = F.relu(1.0 - labels * scores)
+            loss = (hinge * hinge if kind == "ovr_squared_hinge" else hinge).sum(dim=1).mean()
         else:
             loss = F.cross_entropy(scores, target)
         if reg:
@@ -40,7 +44,7 @@ def _torch_loss(kind):
 
 
 #: loss kind -> PyTorch forward+backward (None when torch is missing)
-TORCH_LOSSES = {kind: _torch_loss(kind) for kind in ("svm", "squared_hinge", "softmax")}
+TORCH_LOSSES = {kind: _torch_loss(kind) for kind in ("svm", "squared_hinge", "softmax", "ovr_svm", "ovr_squared_hinge")}
 
 
 def _cs231n_margins(W, X, y):
@@ -72,6 +76,17 @@ def cs231n_squared_hinge_loss_vectorized(W, X, y, reg):
     coef = 2 * margins
     coef[rows, y] = -np.sum(coef, axis=1)
     dW = X.T.dot(coef) / num_train + 2 * reg * W
+    return loss, dW
+
+
+def numpy_ovr_squared_hinge_loss(W, X, y, reg):
+    """One-versus-rest L2-SVMs as Coates and Ng's demo computes them (``my_l2svmloss``), in
+    NumPy: labels +1 / -1 per class, mean squared hinge plus ``reg * sum(W * W)``."""
+    num_train = X.shape[0]
+    labels = (2 * (y[:, np.newaxis] == np.arange(W.shape[1])) - 1).astype(X.dtype)
+    margins = np.maximum(0, 1 - labels * X.dot(W))
+    loss = np.sum(margins * margins) / num_train + reg * np.sum(W * W)
+    dW = X.T.dot(-2 * labels * margins) / num_train + 2 * reg * W
     return loss, dW
 
 

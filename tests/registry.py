@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 
 import numpy as np
 
@@ -158,19 +158,34 @@ def _loss_case(shape, dtype, seed):
     return Case("loss", shape, dtype, {"X": X, "W": W, "y": y})
 
 
+def _bind_loss(fn, case):
+    d = case.data
+    return lambda: fn(d["W"], d["X"], d["y"], case.params["reg"])
+
+
+def _check_loss(peer_result, ours, case):
+    compare_loss((np.float64(peer_result[0]), np.asarray(peer_result[1])), ours, case.dtype)
+
+
+#: the losses' ladder: CIFAR's raw pixels, a wide head, ImageNet's 1000 classes, Coates' features
+LOSS_BENCH_SHAPES = dict.fromkeys(
+    ("svm", "squared_hinge", "softmax"),
+    ((500, 3073, 10), (49000, 3073, 10), (10000, 512, 100), (1000, 4096, 1000), (256, 14400, 10)),
+)
+LOSS_BENCH_SHAPES["ovr_squared_hinge"] = ((49000, 3073, 10), (10000, 512, 100), (256, 14400, 10))
+
+
 def _loss_op(kind: str) -> Operation:
-    public = getattr(fastlin, f"{kind}_loss")
-    cs231n = getattr(peers, f"cs231n_{kind}_loss_vectorized")
+    if kind.startswith("ovr_"):  # the one-versus-rest L2-SVM: a multi_class of the squared hinge
+        public = partial(fastlin.squared_hinge_loss, multi_class="ovr")
+        numpy_peer = Peer("numpy", lambda case: _bind_loss(peers.numpy_ovr_squared_hinge_loss, case), _check_loss)
+    else:
+        public = getattr(fastlin, f"{kind}_loss")
+        cs231n = getattr(peers, f"cs231n_{kind}_loss_vectorized")
+        numpy_peer = Peer("cs231n", lambda case: _bind_loss(cs231n, case), _check_loss)
 
     def run(case, data, impl, n_threads):
         return public(data["W"], data["X"], data["y"], case.params["reg"], impl=impl, n_threads=n_threads)
-
-    def check(peer_result, ours, case):
-        compare_loss((np.float64(peer_result[0]), np.asarray(peer_result[1])), ours, case.dtype)
-
-    def make_cs231n(case):
-        d = case.data
-        return lambda: cs231n(d["W"], d["X"], d["y"], case.params["reg"])
 
     def make_torch(case):
         fn = peers.TORCH_LOSSES[kind]
@@ -190,11 +205,11 @@ def _loss_op(kind: str) -> Operation:
         main="X",
         dtypes=("float32", "float64"),
         test_shapes=((37, 11, 5), (130, 7, 3), (70, 9, 40)),  # the last: the GEMM path (C >= 32)
-        bench_shapes=((500, 3073, 10), (49000, 3073, 10), (10000, 512, 100), (1000, 4096, 1000), (256, 14400, 10)),
+        bench_shapes=LOSS_BENCH_SHAPES[kind],
         smoke_shape=(64, 33, 10),
         compare=compare_loss,
         naive_bench_limit=500 * 3073 * 10,
-        peers=(Peer("cs231n", make_cs231n, check), Peer("torch", make_torch, check)),
+        peers=(numpy_peer, Peer("torch", make_torch, _check_loss)),
         flops=lambda s: 4 * s[0] * s[1] * s[2],
         bench_dtypes=("float32", "float64"),
         test_params={"reg": 0.1},
@@ -712,7 +727,7 @@ SELF_SIMILARITY = Operation(
 OPERATIONS: dict[str, Operation] = {
     op.name: op
     for op in (
-        *(_loss_op(kind) for kind in ("svm", "squared_hinge", "softmax")),
+        *(_loss_op(kind) for kind in ("svm", "squared_hinge", "softmax", "ovr_squared_hinge")),
         *(HOG, COLOR, KMEANS, BOW, LBP, LBP_HISTOGRAM, KMEANS_FEATURES, KMEANS_FEATURES_SOFT),
         *(DSIFT, DSIFT_FAST, PHOW, GIST),
         *(FILTER_RESPONSES_LM, FILTER_RESPONSES_RFS, TEXTONS, SELF_SIMILARITY),

@@ -69,6 +69,16 @@ def test_cli_train_bow_on_digits(capsys):
     assert "bow features (64 values)" in capsys.readouterr().out
 
 
+def test_cli_one_versus_rest_svm(capsys):
+    argv = ["train", "--model", "svm", "--loss", "squared_hinge", "--multi-class", "ovr", "--iters", "200"]
+    assert cli.main([*argv, "--polish", "20"]) == 0
+    out = capsys.readouterr().out
+    assert "svm (squared_hinge, one-vs-rest), 200 steps of 200 and 20 L-BFGS iterations" in out
+    assert float(out.split("test ")[-1].split()[0]) > 0.9
+    assert cli.main(["train", "--model", "softmax", "--multi-class", "ovr"]) == 2
+    assert "--multi-class is an option of --model svm" in capsys.readouterr().err
+
+
 def test_cli_train_hog_svm_and_plot(tmp_path, capsys):
     pytest.importorskip("matplotlib")
     plot = tmp_path / "run.png"

@@ -33,7 +33,7 @@ def _start(X, C=10, seed=0):
     return new_state((1e-3 * rng.standard_normal((X.shape[1], C))).astype(X.dtype), np.zeros(C, X.dtype))
 
 
-@pytest.mark.parametrize("kind", ["softmax", "squared_hinge"])
+@pytest.mark.parametrize("kind", ["softmax", "squared_hinge", "ovr_squared_hinge"])
 @pytest.mark.parametrize("impl", TIERS)
 def test_reaches_the_optimum_of_a_smooth_loss(digits, kind, impl):
     X, y = digits
@@ -71,6 +71,25 @@ def test_softmax_minimizer_equals_scikit_learns_logistic_regression(digits):
     their_W = theirs.coef_.T - theirs.coef_.T.mean(axis=1, keepdims=True)
     np.testing.assert_allclose(ours_W, their_W, rtol=0, atol=2e-3 * np.abs(their_W).max())
     assert (np.argmax(X @ state.W + state.b, 1) == theirs.predict(X)).mean() > 0.995
+
+
+def test_ovr_minimizer_equals_scikit_learns_linear_svc(digits):
+    # LIBLINEAR's L2-loss SVC, one versus the rest, solved to its own optimum: the same
+    # objective as fastlin's LinearSVM(loss="squared_hinge", multi_class="ovr") without intercept
+    pytest.importorskip("sklearn", reason="scikit-learn is an optional peer")
+    from sklearn.svm import LinearSVC
+
+    X, y = digits
+    C = 0.05  # scikit-learn: ||w_c||^2 / 2 + C * sum of squared hinges, per class
+    reg = 1.0 / (2 * C * len(y))
+    theirs = LinearSVC(C=C, fit_intercept=False, tol=1e-12, max_iter=100_000).fit(X, y)
+    ours = fastlin.LinearSVM(
+        loss="squared_hinge", multi_class="ovr", reg=reg, num_iters=1, learning_rate=1e-6,
+        fit_intercept=False, polish_iters=2000, random_state=0,
+    ).fit(X, y)  # fmt: skip
+    assert ours.n_polish_iter_ < 2000  # converged
+    np.testing.assert_allclose(ours.coef_, theirs.coef_.T, rtol=0, atol=1e-3 * np.abs(theirs.coef_).max())
+    np.testing.assert_array_equal(ours.predict(X), theirs.predict(X))
 
 
 def test_a_sample_weight_of_two_is_a_duplicated_row(digits):

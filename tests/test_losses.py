@@ -1,5 +1,6 @@
 """The loss kernels: tiers agree, match PyTorch and the classic sanity values, pass gradcheck."""
 
+import functools
 import threading
 
 import numpy as np
@@ -9,7 +10,13 @@ import fastlin
 from tests.helpers import IMPLS, assert_close, make_problem
 from tests.peers import TORCH_LOSSES
 
-LOSSES = {"svm": fastlin.svm_loss, "softmax": fastlin.softmax_loss}
+LOSSES = {
+    "svm": fastlin.svm_loss,
+    "squared_hinge": fastlin.squared_hinge_loss,
+    "softmax": fastlin.softmax_loss,
+    "ovr_svm": functools.partial(fastlin.svm_loss, multi_class="ovr"),
+    "ovr_squared_hinge": functools.partial(fastlin.squared_hinge_loss, multi_class="ovr"),
+}
 
 
 @pytest.fixture(params=sorted(LOSSES))
@@ -160,14 +167,17 @@ def test_two_python_threads_at_once(kind):
 
 
 def test_classic_sanity_values(kind):
-    # CS231n: tiny random W on CIFAR-sized rows gives about C - 1 (SVM) and -log(1/C) (softmax)
+    # CS231n: tiny random W on CIFAR-sized rows gives about C - 1 (SVM) and -log(1/C) (softmax);
+    # one versus the rest, every class's margin is about 1: about C
     rng = np.random.default_rng(0)
     X = rng.uniform(-128, 128, (500, 3073)).astype(np.float32)
     X[:, -1] = 1.0
-    W = (1e-4 * rng.standard_normal((3073, 10))).astype(np.float32)
+    # squared margins add each score's variance (0.17 at 1e-4): tinier weights for those
+    scale = 1e-6 if "squared" in kind else 1e-4
+    W = (scale * rng.standard_normal((3073, 10))).astype(np.float32)
     y = rng.integers(0, 10, 500)
     loss, _ = LOSSES[kind](W, X, y)
-    expected = 9.0 if kind == "svm" else -np.log(0.1)
+    expected = {"softmax": -np.log(0.1), "ovr_svm": 10.0, "ovr_squared_hinge": 10.0}.get(kind, 9.0)
     assert loss == pytest.approx(expected, rel=0.05)
 
 
@@ -213,3 +223,37 @@ def test_X_is_not_copied_or_upcast(kind):
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert peak < X.nbytes / 4  # NumPy allocations only: no copy of X (16 MB), no float64 X
+
+
+@pytest.mark.parametrize("kind", ["ovr_svm", "ovr_squared_hinge"])
+@pytest.mark.parametrize("C", [2, 7, 40], ids=lambda c: f"C{c}")  # 40: the jit tier's GEMM path
+def test_one_versus_rest_is_one_binary_svm_per_class(kind, dtype, C):
+    # class c's loss is the binary (squared) hinge of labels +1 for class c, -1 otherwise,
+    # on column c of the scores alone: the sum over classes of C independent binary SVMs
+    W, X, y = make_problem(90, 13, C, dtype=dtype, seed=C)
+    out = assert_tiers_agree(kind, W, X, y, dtype, delta=0.7, reg=0.2)
+    squared = kind == "ovr_squared_hinge"
+    total, dW = 0.2 * float(np.sum(W.astype(np.float64) ** 2)), 0.4 * W.astype(np.float64)
+    for c in range(C):
+        t = np.where(y == c, 1.0, -1.0)
+        margin = np.maximum(0.0, 0.7 - t * (X.astype(np.float64) @ W[:, c].astype(np.float64)))
+        total += np.mean(margin**2 if squared else margin)
+        dW[:, c] += X.T.astype(np.float64) @ (-t * (2 * margin if squared else margin > 0)) / len(y)
+    assert_close(out["jit"][0], total, dtype)
+    assert_close(out["jit"][1], dW, dtype)
+
+
+def test_one_versus_rest_margin_exactly_at_the_kink_is_inactive():
+    # integer scores: delta - t * s is exactly 0 for the correct class scoring 1, another scoring -1
+    X = np.array([[1.0, 0.0], [0.0, 1.0]])
+    W = np.array([[1.0, -1.0, -2.0], [-3.0, -1.0, 1.0]])
+    y = np.array([0, 2])
+    for impl in IMPLS:
+        loss, dW = fastlin.squared_hinge_loss(W, X, y, multi_class="ovr", impl=impl)
+        assert loss == 0.0 and not dW.any(), impl
+
+
+def test_multi_class_is_checked():
+    W, X, y = make_problem(5, 3, 2)
+    with pytest.raises(ValueError, match="multi_class"):
+        fastlin.svm_loss(W, X, y, multi_class="crammer_singer")

@@ -9,8 +9,10 @@ The batch is ``X[rows]`` (all of ``X`` when ``rows`` is None), read in place by 
 ``WT`` (C, D) is W transposed, in X's float dtype; ``bias`` (C,) is added to every score
 (``s = X[i] @ WT.T + bias``); ``y`` holds the batch's labels in ``[0, C)`` and ``weights``
 its per-sample factors ``w_i / sum(w)`` (float64); ``kind`` is ``"svm"`` (Weston-Watkins
-hinge with margin ``delta``), ``"squared_hinge"`` (the same margins, squared) or
-``"softmax"`` (cross-entropy). The penalty is
+hinge with margin ``delta``), ``"squared_hinge"`` (the same margins, squared),
+``"ovr_svm"`` / ``"ovr_squared_hinge"`` (one binary hinge per class, one against the rest:
+``max(0, delta - t_j s_j)`` with ``t_j = +1`` for the sample's class and -1 for the others,
+or its square) or ``"softmax"`` (cross-entropy). The penalty is
 ``l2 * sum(W**2) + l1 * sum(|W|)`` with gradient ``2 l2 W + l1 sign(W)`` (the public layer
 turns ``reg``, ``penalty`` and ``l1_ratio`` into ``l2`` and ``l1``), computed on ``WT``.
 Returns the weighted data loss (a float, NaN when a score was not finite), the penalty (a
@@ -39,6 +41,19 @@ def _svm_row(scores, yi, delta, squared):
     return loss, coef
 
 
+def _ovr_row(scores, yi, delta, squared):
+    """One-versus-rest hinge losses (or their squares) of one sample and its dL/dscores."""
+    coef = np.zeros(len(scores))
+    loss = 0.0
+    for j in range(len(scores)):
+        sign = 1.0 if j == yi else -1.0  # the class's binary label
+        margin = delta - sign * scores[j]
+        if margin > 0:  # a margin of exactly 0 is inactive
+            loss += margin * margin if squared else margin
+            coef[j] = -sign * (2.0 * margin if squared else 1.0)
+    return loss, coef
+
+
 def _softmax_row(scores, yi):
     """Cross-entropy of one sample and its dL/dscores, shifted so no exponent overflows."""
     top = max(scores)
@@ -64,6 +79,8 @@ def loss_grad_rows(X, rows, WT, bias, y, weights, delta, kind, l2, l1):
             continue
         if kind == "softmax":
             row_loss, coef = _softmax_row(scores, y[k])
+        elif kind.startswith("ovr_"):
+            row_loss, coef = _ovr_row(scores, y[k], delta, kind == "ovr_squared_hinge")
         else:
             row_loss, coef = _svm_row(scores, y[k], delta, kind == "squared_hinge")
         loss += weights[k] * row_loss

@@ -18,6 +18,16 @@ def _svm_coef(scores, y, delta, squared):
     return (hinge * hinge if squared else hinge).sum(axis=1, dtype=np.float64), coef
 
 
+def _ovr_coef(scores, y, delta, squared):
+    sign = np.full(scores.shape, -1.0, dtype=scores.dtype)
+    sign[np.arange(len(y)), y] = 1.0  # each class's binary label
+    margins = delta - sign * scores
+    active = margins > 0  # a margin of exactly 0 is inactive
+    hinge = np.where(active, margins, 0.0)
+    coef = -sign * (2.0 * hinge if squared else active.astype(scores.dtype))
+    return (hinge * hinge if squared else hinge).sum(axis=1, dtype=np.float64), coef
+
+
 def _softmax_coef(scores, y):
     rows = np.arange(len(y))
     shifted = scores - scores.max(axis=1, keepdims=True)
@@ -37,6 +47,8 @@ def loss_grad_rows(X, rows, WT, bias, y, weights, delta, kind, l2, l1):
         return np.nan, penalty, np.zeros(WT.shape, dtype=X.dtype), np.zeros(WT.shape[0])
     if kind == "softmax":
         row_loss, coef = _softmax_coef(scores, y)
+    elif kind.startswith("ovr_"):
+        row_loss, coef = _ovr_coef(scores, y, delta, kind == "ovr_squared_hinge")
     else:
         row_loss, coef = _svm_coef(scores, y, delta, kind == "squared_hinge")
     coef *= weights[:, None].astype(X.dtype)
