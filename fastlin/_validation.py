@@ -14,6 +14,9 @@ from fastlin._spec import HOG_NORMS
 from fastlin._tiers import TIERS as IMPLS
 
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+#: features stored in half the memory of float32: the losses and classifiers read them as they
+#: are and compute in float32
+HALF = np.dtype(np.float16)
 #: the most histogram bins (HOG orientations, colour bins) a call may ask for: far more than
 #: any use, and a bound that keeps a typo from allocating terabytes
 MAX_BINS = 65536
@@ -125,18 +128,24 @@ def as_array(name: str, a: object) -> np.ndarray:
         raise ValueError(f"{name} must be a rectangular array of numbers: {e}") from None
 
 
-def as_float_array(name: str, a: object, ndim: int) -> np.ndarray:
+def compute_dtype(dtype: np.dtype) -> np.dtype:
+    """The dtype the kernels compute in for features of ``dtype``: float32 for float16."""
+    return np.dtype(np.float32) if dtype == HALF else np.dtype(dtype)
+
+
+def as_float_array(name: str, a: object, ndim: int, half: bool = False) -> np.ndarray:
     """``a`` as a C-contiguous float32/float64 array of ``ndim`` dimensions.
 
-    float32 and float64 keep their dtype (no copy when already C-contiguous); other real
-    dtypes (ints, bool, float16) become float64. Complex and object arrays are refused.
+    float32 and float64 keep their dtype (no copy when already C-contiguous), and so does
+    float16 when ``half`` (the callee reads it); other real dtypes (ints, bool, float16)
+    become float64. Complex and object arrays are refused.
     """
     arr = as_array(name, a)
     if arr.ndim != ndim:
         raise ValueError(f"{name} must be {ndim}-D, got shape {arr.shape}")
     if arr.size == 0:
         raise ValueError(f"{name} is empty (shape {arr.shape})")
-    if arr.dtype not in FLOAT_DTYPES:
+    if arr.dtype not in FLOAT_DTYPES and not (half and arr.dtype == HALF):
         if arr.dtype.kind not in "biuf":
             raise TypeError(f"{name} must hold real numbers, got dtype {arr.dtype}")
         arr = arr.astype(np.float64)
@@ -205,9 +214,10 @@ def normalized_sample_weight(sample_weight: object, n_samples: int) -> np.ndarra
     return w / w.sum()
 
 
-def as_features(X: object, name: str = "X") -> np.ndarray:
+def as_features(X: object, name: str = "X", half: bool = False) -> np.ndarray:
     """A feature matrix for the estimators: C-contiguous float32/float64 2-D, finite.
 
+    float16 stays float16 when ``half`` (the callee reads it), else it becomes float64.
     Object arrays of numbers are converted, as scikit-learn does; sparse matrices and complex
     values are refused.
     """
@@ -227,7 +237,7 @@ def as_features(X: object, name: str = "X") -> np.ndarray:
         raise ValueError(f"{name} has 0 feature(s) (shape={arr.shape}) while a minimum of 1 is required.")
     if arr.shape[0] == 0:
         raise ValueError(f"{name} has 0 sample(s) (shape={arr.shape}) while a minimum of 1 is required.")
-    if arr.dtype not in FLOAT_DTYPES:
+    if arr.dtype not in FLOAT_DTYPES and not (half and arr.dtype == HALF):
         if arr.dtype.kind not in "biuf":
             raise TypeError(f"{name} must hold real numbers, got dtype {arr.dtype}")
         arr = arr.astype(np.float64)

@@ -28,6 +28,7 @@ from fastlin._validation import (
     check_random_state,
     check_sample_weight,
     check_scalar,
+    compute_dtype,
 )
 from fastlin.full_batch import _lbfgs
 from fastlin.losses import hinge_kind
@@ -35,6 +36,8 @@ from fastlin.optim import MAX_ITERS, SCHEDULES, _sgd, make_schedule, new_state
 
 #: the losses of :class:`LinearSVM`
 LOSSES = ("hinge", "squared_hinge")
+#: rows of float16 features widened to float32 at a time to score them
+SCORE_ROWS = 4096
 
 
 class _LinearClassifier(ClassifierMixin, BaseEstimator):
@@ -163,7 +166,8 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
         Parameters
         ----------
         X : array_like of shape (N, D)
-            float32 stays float32 (never copied when C-contiguous); other dtypes become float64.
+            float32 stays float32 (never copied when C-contiguous); float16 too, read as it
+            is and computed in float32 (float32 weights); other dtypes become float64.
         y : array_like of shape (N,)
             Labels of any type; at least two classes.
         sample_weight : array_like of shape (N,), optional
@@ -173,13 +177,13 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
         self
         """
         params = self._check_params()
-        X = as_features(X)
+        X = as_features(X, half=True)
         for attr in ("coef_", "classes_"):
             self.__dict__.pop(attr, None)
         y_idx = self._labels(y, X.shape[0])
         sample_weight = check_sample_weight(sample_weight, X.shape[0])
         rng = check_random_state("random_state", self.random_state)
-        self._init_state(X.shape[1], X.dtype, rng)
+        self._init_state(X.shape[1], compute_dtype(X.dtype), rng)
         self._rng = rng
         self._train(X, y_idx, sample_weight, params["num_iters"], params, rng)
         self.n_polish_iter_ = 0
@@ -219,7 +223,7 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
                 "(every label the model will see, e.g. classes=np.unique(y_all))"
             )
         params = self._check_params()
-        X = as_features(X)
+        X = as_features(X, half=True)
         first = not hasattr(self, "coef_")
         if not first and X.shape[1] != self.n_features_in_:
             raise ValueError(
@@ -232,8 +236,8 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
         sample_weight = check_sample_weight(sample_weight, X.shape[0])
         if first:
             self._rng = check_random_state("random_state", self.random_state)
-            self._init_state(X.shape[1], X.dtype, self._rng)
-        elif X.dtype != self._state.W.dtype:
+            self._init_state(X.shape[1], compute_dtype(X.dtype), self._rng)
+        elif compute_dtype(X.dtype) != self._state.W.dtype:
             X = X.astype(self._state.W.dtype)
         steps = 1 if params["batch_size"] is None else math.ceil(X.shape[0] / params["batch_size"])
         self._train(X, y_idx, sample_weight, steps, params, self._rng)
@@ -245,13 +249,22 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
 
     def _scores(self, X: ArrayLike) -> np.ndarray:
         self._check_fitted()
-        X = as_features(X)
+        X = as_features(X, half=True)
         if X.shape[1] != self.n_features_in_:
             raise ValueError(
                 f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
                 f"{self.n_features_in_} features as input"
             )
-        return X @ self.coef_.astype(X.dtype, copy=False) + self.intercept_.astype(X.dtype, copy=False)
+        dtype = compute_dtype(X.dtype)
+        W, b = self.coef_.astype(dtype, copy=False), self.intercept_.astype(dtype, copy=False)
+        if X.dtype == dtype:
+            return X @ W + b
+        # float16: widened a block of rows at a time (no float32 copy of X; NumPy's own
+        # float16 product would not use the BLAS)
+        scores = np.empty((X.shape[0], W.shape[1]), dtype=dtype)
+        for a in range(0, X.shape[0], SCORE_ROWS):
+            np.matmul(X[a : a + SCORE_ROWS].astype(dtype), W, out=scores[a : a + SCORE_ROWS])
+        return scores + b
 
     def decision_function(self, X: ArrayLike) -> np.ndarray:
         """Class scores ``X @ coef_ + intercept_``, (N, C); for two classes, (N,) score of the second."""

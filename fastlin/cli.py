@@ -31,6 +31,7 @@ DEFAULT_MODEL = dict(
     schedule="step",
     standardize_eps=0.0,
     progress=False,
+    storage="float32",
 )
 
 
@@ -176,6 +177,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="N L-BFGS iterations on the full training set after the SGD steps (default: 0, or the preset's)",
     )
     train.add_argument(
+        "--storage",
+        choices=("float32", "float16"),
+        help="how the feature matrices are held: float16 halves their memory (computed in float32; "
+        "default: float32, or the preset's: float16 for coates)",
+    )
+    train.add_argument(
         "--tune",
         metavar="N",
         type=_positive_int,
@@ -296,8 +303,9 @@ def _descriptor_params(name: str, args: argparse.Namespace) -> dict:
 
 
 def _featurize(splits, args: argparse.Namespace, times: dict) -> list[np.ndarray]:
-    """Feature matrices (float32) of the image splits; the first split is the training set.
+    """Feature matrices of the image splits, float32 or the settings' ``storage``.
 
+    The first split is the training set.
     The descriptors come from :data:`fastlin.descriptors.DESCRIPTORS`, in the order given.
     The time of each stage goes into ``times``: the descriptors that need no fitting
     together as "features" (on the Dask cluster with ``--scheduler``), the fitting of the
@@ -317,8 +325,11 @@ def _featurize(splits, args: argparse.Namespace, times: dict) -> list[np.ndarray
         if d.needs == "rgb" and images.ndim != 4:
             raise _UsageError(f"--features {name} needs RGB images: use --dataset cifar10 or cifar10:PATH")
         plain.append(d.featurizer(images.shape[1:], threads, **_descriptor_params(name, args)))
+    storage = np.dtype(_model_settings(args)["storage"])
     fitted = [f for f in plain if f.descriptor.fitted]
     plain = [f for f in plain if not f.descriptor.fitted]
+    for featurizer in fitted:
+        featurizer.dtype = storage  # large codes: written straight into the storage dtype
     t = time.perf_counter()
     if plain and args.scheduler:
         blocks = _on_cluster(args.scheduler, splits, plain)
@@ -339,7 +350,7 @@ def _featurize(splits, args: argparse.Namespace, times: dict) -> list[np.ndarray
             columns[i].append(featurizer(x))
         times["encode"] = times.get("encode", 0.0) + time.perf_counter() - t
     # one block is kept as it is: no copy of a large matrix of k-means features
-    return [cols[0] if len(cols) == 1 else np.hstack(cols) for cols in columns]
+    return [(cols[0] if len(cols) == 1 else np.hstack(cols)).astype(storage, copy=False) for cols in columns]
 
 
 def _on_cluster(address: str, splits, fns) -> list[np.ndarray]:
@@ -421,6 +432,7 @@ def _model_settings(args: argparse.Namespace) -> dict:
         reg=args.reg,
         iters=args.iters,
         polish=args.polish,
+        storage=args.storage,
         batch_size=args.batch_size,
         schedule=args.schedule,
     )
@@ -551,7 +563,8 @@ def train(args: argparse.Namespace) -> int:
     name, _ = args.dataset
     print(
         f"{name}: {len(ytr)} train / {len(yval)} val / {len(yte)} test, "
-        f"{args.features} features ({Ftr.shape[1]} values), {settings['model']}"
+        f"{args.features} features ({Ftr.shape[1]} values{', float16' if Ftr.dtype == np.float16 else ''}), "
+        f"{settings['model']}"
         + (f" ({model.loss}{', one-vs-rest' if model.multi_class == 'ovr' else ''})" if cls is LinearSVM else "")
         + f", {settings['iters']} steps of {settings['batch_size']}"
         + (f" and {model.n_polish_iter_} L-BFGS iterations" if model.n_polish_iter_ else "")

@@ -54,19 +54,21 @@ def lbfgs(
     The objective is the loss :func:`fastlin.optim.sgd` follows with the full batch: the
     (weighted) mean data loss plus ``reg * R(W)``, the intercept unpenalized and left at its
     value when ``fit_intercept`` is False. The iterate is kept in float64 by SciPy's L-BFGS-B
-    (history of 20 pairs); the loss and gradient are computed in X's dtype. Best on the
+    (history of 20 pairs); the loss and gradient are computed in W's dtype. Best on the
     smooth losses (``"softmax"``, ``"squared_hinge"`` with the L2 penalty): on the hinge or an
     L1 penalty the line search may stop early at a kink, which ends the run, not an error.
 
     Parameters
     ----------
-    kind : {"svm", "squared_hinge", "softmax"}
+    kind : {"svm", "squared_hinge", "softmax", "ovr_svm", "ovr_squared_hinge"}
     X : array_like of shape (N, D)
-        float32 stays float32 (not copied when C-contiguous); must be finite.
+        float32 stays float32 (not copied when C-contiguous), and so does float16 (read as
+        it is, computed in float32); must be finite.
     y : array_like of shape (N,), integer
         Labels in ``[0, C)``.
     state : SGDState
-        The start, ``W`` (D, C) in X's dtype and ``b`` (C,); see :func:`fastlin.optim.new_state`.
+        The start, ``W`` (D, C) in X's dtype (float32 for float16 X) and ``b`` (C,); see
+        :func:`fastlin.optim.new_state`.
         Its velocities are reset to zero (a following SGD run starts without momentum).
     max_iter : int
         L-BFGS iterations at most; it stops earlier when SciPy's tolerances are met.
@@ -84,7 +86,7 @@ def lbfgs(
         The loss or its gradient overflowed at some iterate.
     """
     kind = check_choice("kind", kind, KINDS)
-    X = as_features(X)
+    X = as_features(X, half=True)
     check_state(state, X)
     y = check_labels(y, X.shape[0], state.W.shape[1])
     max_iter = check_int("max_iter", max_iter, low=1)

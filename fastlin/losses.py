@@ -18,6 +18,7 @@ from fastlin._validation import (
     check_scalar,
     check_tier,
     check_weights,
+    compute_dtype,
     normalized_sample_weight,
     writable_contiguous,
 )
@@ -41,8 +42,9 @@ def hinge_kind(squared: bool, multi_class: str) -> str:
 class _LossProblem:
     """Validated inputs of a loss call, ready for any tier's kernel."""
 
-    WT: np.ndarray  # (C, D) in X's dtype: W transposed (C-contiguous for the tiles, a view for GEMM)
-    X: np.ndarray  # (N, D) C-contiguous float32/float64
+    # (C, D) in X's dtype (float32 for float16 X): W transposed (C-contiguous for the tiles, a view for GEMM)
+    WT: np.ndarray
+    X: np.ndarray  # (N, D) C-contiguous float16/float32/float64
     y: np.ndarray  # (N,) intp in [0, C)
     weights: np.ndarray  # (N,) float64, w_i / sum(w)
     W: np.ndarray  # the caller's W, validated (for the penalty and dW's dtype)
@@ -51,15 +53,16 @@ class _LossProblem:
 def _prepare(W: ArrayLike, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None) -> _LossProblem:
     """Check shapes, dtypes, labels and weights; no pass over X's values here."""
     W = check_weights(W)
-    X = as_float_array("X", X, ndim=2)
+    X = as_float_array("X", X, ndim=2, half=True)
     if X.shape[1] != W.shape[0]:
         raise ValueError(f"X has {X.shape[1]} columns but W has {W.shape[0]} rows; they must match (X @ W)")
     y = check_labels(y, X.shape[0], W.shape[1])
     weights = normalized_sample_weight(sample_weight, X.shape[0])
-    if use_gemm(W.shape[1], X.dtype):  # the products run as GEMMs on W's own layout: no transposed copy
-        WT = W.astype(X.dtype, copy=False).T
+    dtype = compute_dtype(X.dtype)
+    if use_gemm(W.shape[1], dtype):  # the products run as GEMMs on W's own layout: no transposed copy
+        WT = W.astype(dtype, copy=False).T
     else:  # the register tiles read rows of W.T
-        WT = writable_contiguous(W.T, X.dtype)
+        WT = writable_contiguous(W.T, dtype)
     return _LossProblem(WT, X, y, weights, W)
 
 
@@ -90,7 +93,7 @@ def _loss(kind, W, X, y, reg, delta, penalty, l1_ratio, sample_weight, impl, n_t
     impl, n_threads = check_tier(impl, n_threads)
     reg, l1_ratio = check_penalty(reg, penalty, l1_ratio)
     p = _prepare(W, X, y, sample_weight)
-    bias = np.zeros(p.WT.shape[0], dtype=p.X.dtype)
+    bias = np.zeros(p.WT.shape[0], dtype=p.WT.dtype)
     coefficients = penalty_coefficients(reg, penalty, l1_ratio)
     loss, dWT, _ = loss_grad_rows(kind, p.X, None, p.WT, bias, p.y, p.weights, delta, coefficients, impl, n_threads)
     with np.errstate(over="ignore", invalid="ignore"):  # reported just below
@@ -130,8 +133,9 @@ def svm_loss(
         Weights (the bias trick: a column of ones in X makes the last row of W the bias).
     X : array_like of shape (N, D)
         Samples. float32 and float64 are used as they are (no copy if C-contiguous, no
-        upcast); other real dtypes are converted to float64. The computation runs in X's
-        dtype; W is cast to it.
+        upcast); float16 too, computed in float32 (features stored in half the memory);
+        other real dtypes are converted to float64. The computation runs in X's dtype; W is
+        cast to it.
     y : array_like of shape (N,), integer
         Labels in ``[0, C)``.
     reg : float, default 0.0

@@ -30,6 +30,7 @@ from fastlin._validation import (
     check_result_size,
     check_sample_weight,
     check_scalar,
+    compute_dtype,
 )
 from fastlin.losses import KINDS, loss_grad_rows
 from fastlin.regularizers import penalty_coefficients
@@ -148,8 +149,9 @@ def check_state(state: SGDState, X: np.ndarray) -> None:
     if not isinstance(state, SGDState):
         raise TypeError(f"state must be an SGDState (see fastlin.optim.new_state), got {type(state).__name__}")
     W, b = state.W, state.b
-    if not isinstance(W, np.ndarray) or W.shape[0] != X.shape[1] or W.ndim != 2 or W.dtype != X.dtype:
-        raise ValueError(f"state.W must be a {X.dtype} array of shape (D, C) with D = {X.shape[1]} (X's columns)")
+    dtype = compute_dtype(X.dtype)  # float16 X: float32 weights
+    if not isinstance(W, np.ndarray) or W.shape[0] != X.shape[1] or W.ndim != 2 or W.dtype != dtype:
+        raise ValueError(f"state.W must be a {dtype} array of shape (D, C) with D = {X.shape[1]} (X's columns)")
     if not isinstance(b, np.ndarray) or b.shape != (W.shape[1],) or b.dtype != W.dtype:
         raise ValueError(f"state.b must be a {W.dtype} array of shape ({W.shape[1]},)")
     if not W.T.flags.c_contiguous:  # the kernels' layout: (D, C) viewed from a C-contiguous (C, D)
@@ -321,9 +323,10 @@ def sgd(
 
     Parameters
     ----------
-    kind : {"svm", "softmax"}
+    kind : {"svm", "squared_hinge", "softmax", "ovr_svm", "ovr_squared_hinge"}
     X : array_like of shape (N, D)
-        float32 stays float32 (not copied when C-contiguous); must be finite.
+        float32 stays float32 (not copied when C-contiguous), and so does float16 (read as
+        it is, computed in float32: the state is then float32); must be finite.
     y : array_like of shape (N,), integer
         Labels in ``[0, C)``.
     state : SGDState
@@ -354,7 +357,7 @@ def sgd(
         of the steps before (for a picture of the divergence).
     """
     kind = check_choice("kind", kind, KINDS)
-    X = as_features(X)
+    X = as_features(X, half=True)
     check_state(state, X)
     y = check_labels(y, X.shape[0], state.W.shape[1])
     num_iters = check_int("num_iters", num_iters, low=1)

@@ -7,7 +7,7 @@ from numpy.typing import ArrayLike
 
 from fastlin._sklearn import BaseEstimator, NotFittedError, TransformerMixin
 from fastlin._stats import column_mean_std
-from fastlin._validation import as_features, check_bool, check_scalar
+from fastlin._validation import as_features, check_bool, check_scalar, compute_dtype
 
 #: rows per step of ``transform``
 ROWS = 4096
@@ -17,7 +17,8 @@ class Standardizer(TransformerMixin, BaseEstimator):
     """Subtract each feature's mean and divide by ``sqrt(var + eps)``.
 
     The statistics are computed in float64 in one streaming pass (:func:`column_mean_std`);
-    ``transform`` keeps float32 features float32. ``eps`` keeps constant features finite
+    ``transform`` keeps float32 features float32 and float16 features float16 (features
+    stored in half the memory, which fastlin's classifiers read as they are). ``eps`` keeps constant features finite
     (Coates, Lee & Ng use 0.01 on their k-means features); ``eps=0`` with a constant
     feature divides by 1 instead, as scikit-learn's ``StandardScaler`` does. Any finite X
     gives finite statistics and a finite transform of itself, up to the ends of the float
@@ -46,7 +47,7 @@ class Standardizer(TransformerMixin, BaseEstimator):
     def fit(self, X: ArrayLike, y=None):
         """Learn the mean and scale of each column of X (N, D)."""
         eps = check_scalar("eps", self.eps, low=0.0)
-        X = as_features(X)
+        X = as_features(X, half=True)
         mean, std = column_mean_std(X)
         scale = np.hypot(std, np.sqrt(eps))  # sqrt(var + eps) without squaring a deviation near 1e308
         self.mean_ = mean
@@ -55,12 +56,12 @@ class Standardizer(TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, X: ArrayLike) -> np.ndarray:
-        """``(X - mean_) / scale_``, in X's float dtype (float32 stays float32)."""
+        """``(X - mean_) / scale_`` in X's float dtype (float16 stays float16, computed in float32)."""
         if not hasattr(self, "mean_"):
             raise NotFittedError("this Standardizer is not fitted yet: call fit first")
         copy = check_bool("copy", self.copy)
         given = X
-        X = as_features(X)
+        X = as_features(X, half=True)
         if X.shape[1] != self.n_features_in_:
             raise ValueError(
                 f"X has {X.shape[1]} features, but Standardizer is expecting {self.n_features_in_} features as input"
@@ -69,11 +70,12 @@ class Standardizer(TransformerMixin, BaseEstimator):
         out = X if in_place else np.empty_like(X)
         # in X's dtype while that is exact enough: deviations below float32's smallest normal
         # number would lose bits there (and 1 / scale could overflow)
-        limits = np.finfo(X.dtype)
+        dtype = compute_dtype(X.dtype)
+        limits = np.finfo(dtype)
         fast = bool((self.scale_ >= limits.tiny).all() and (np.abs(self.mean_) <= limits.max).all())
-        if fast:
-            mean = self.mean_.astype(X.dtype)
-            inv = (1.0 / self.scale_).astype(X.dtype)
+        if fast:  # (a result past float16's range raises at the cast into out: that block again)
+            mean = self.mean_.astype(dtype)
+            inv = (1.0 / self.scale_).astype(dtype)
         for a in range(0, X.shape[0], ROWS):
             block = slice(a, a + ROWS)
             if fast:

@@ -29,6 +29,7 @@ from numba import njit, prange
 
 from fastlin._config import HELPER_OPTIONS, JIT_OPTIONS, PARALLEL_OPTIONS
 from fastlin._spec import BLOCK_ROWS, n_chunks, use_gemm
+from fastlin.jit._half import block_rows, half_scratch
 from fastlin.jit._tiles import block_grad, block_scores
 
 SLICE = 256  # columns of dWT summed at a time in the final sum (they stay in L1)
@@ -147,13 +148,15 @@ def _chunk(X, rows, WT, bias, y, weights, delta, kind, start, stop, dWT, db):
     ``dWT`` and ``db`` (dL/db) are this chunk's own partials.
     """
     C = WT.shape[0]
-    S = np.empty((BLOCK_ROWS, C), dtype=X.dtype)
-    G = np.empty((BLOCK_ROWS, C), dtype=X.dtype)
+    S = np.empty((BLOCK_ROWS, C), dtype=WT.dtype)
+    G = np.empty((BLOCK_ROWS, C), dtype=WT.dtype)
+    scratch, identity = half_scratch(X, WT)
     loss = 0.0
     finite = True
     for b in range(start, stop, BLOCK_ROWS):
         n_rows = min(BLOCK_ROWS, stop - b)
-        block_scores(X, rows, b, n_rows, WT, S)
+        A, A_rows, a = block_rows(X, rows, b, n_rows, scratch, identity)
+        block_scores(A, A_rows, a, n_rows, WT, S)
         for r in range(n_rows):
             for c in range(C):
                 S[r, c] += bias[c]
@@ -163,7 +166,7 @@ def _chunk(X, rows, WT, bias, y, weights, delta, kind, start, stop, dWT, db):
         for r in range(n_rows):
             for c in range(C):
                 db[c] += G[r, c]
-        block_grad(X, rows, b, n_rows, dWT, G)
+        block_grad(A, A_rows, a, n_rows, dWT, G)
     return loss, finite
 
 
@@ -179,7 +182,7 @@ def loss_grad_kernel(X, rows, WT, bias, y, weights, delta, kind, l2, l1, chunks)
     D = X.shape[1]
     N = rows.shape[0]
     C = WT.shape[0]
-    partial_dWT = np.zeros((chunks, C, D), dtype=X.dtype)
+    partial_dWT = np.zeros((chunks, C, D), dtype=WT.dtype)
     partial_db = np.zeros((chunks, C))
     partial_loss = np.zeros(chunks)
     partial_finite = np.ones(chunks, dtype=np.bool_)
@@ -191,7 +194,7 @@ def loss_grad_kernel(X, rows, WT, bias, y, weights, delta, kind, l2, l1, chunks)
         )
     # Sum the partials in chunk order (float64), a slice of D at a time,
     # and add the penalty's gradient; the penalty is summed per slice, then in slice order.
-    dWT = np.empty((C, D), dtype=X.dtype)
+    dWT = np.empty((C, D), dtype=WT.dtype)
     n_slices = (D + SLICE - 1) // SLICE
     partial_penalty = np.zeros(n_slices)
     for s in range(n_slices):
@@ -422,20 +425,36 @@ def add_penalty(dW, W, l2, l1):
     return penalty
 
 
+#: rows of float16 X widened to float32 at a time on the GEMM path (a bounded copy)
+HALF_GEMM_ROWS = 8192
+
+
 def _loss_grad_gemm(X, rows, WT, bias, y, weights, delta, kind, l2, l1):
     """The contract for many classes: GEMM, the fused pass over the scores (in place), GEMM.
 
     W's own (D, C) layout serves both products: given ``WT`` as the transposed view of a
     C-contiguous W, as the public functions pass it, nothing is transposed in memory, and
-    ``dWT`` comes back as the transposed view of a C-contiguous dW.
+    ``dWT`` comes back as the transposed view of a C-contiguous dW. float16 X is widened to
+    float32 ``HALF_GEMM_ROWS`` rows at a time, each piece's products and pass in turn.
     """
-    batch = X if rows is None else np.take(X, rows, axis=0)
+    rows = np.arange(X.shape[0]) if rows is None and X.dtype == np.float16 else rows
     W = WT.T
-    G = batch @ W  # the scores (N, C) in X's dtype; the pass turns them into dL/dscores
-    chunks = n_chunks(len(batch), "losses")
-    fast_exp = X.dtype == np.float32
-    loss, db, finite = scores_pass_kernel(G, bias, y, weights, float(delta), CODES[kind], fast_exp, chunks)
-    dW = batch.T @ G  # (D, C), C-contiguous
+    step = HALF_GEMM_ROWS if X.dtype == np.float16 else max(1, X.shape[0] if rows is None else len(rows))
+    n = X.shape[0] if rows is None else len(rows)
+    loss, finite, db, dW = 0.0, True, np.zeros(WT.shape[0]), None
+    for a in range(0, n, step):
+        piece = slice(a, a + step)
+        batch = X if rows is None else np.take(X, rows[piece], axis=0)
+        batch = batch.astype(WT.dtype, copy=False)
+        G = batch @ W  # the scores (N, C) in W's dtype; the pass turns them into dL/dscores
+        chunks = n_chunks(len(batch), "losses")
+        fast_exp = WT.dtype == np.float32
+        part_loss, part_db, part_finite = scores_pass_kernel(
+            G, bias, y[piece], weights[piece], float(delta), CODES[kind], fast_exp, chunks
+        )
+        loss, finite, db = loss + part_loss, finite and part_finite, db + part_db
+        part_dW = batch.T @ G  # (D, C), C-contiguous
+        dW = part_dW if dW is None else np.add(dW, part_dW, out=dW)
     penalty = 0.0
     if l2 != 0.0 or l1 != 0.0:
         penalty = add_penalty(dW, np.ascontiguousarray(W), float(l2), float(l1))
@@ -443,9 +462,11 @@ def _loss_grad_gemm(X, rows, WT, bias, y, weights, delta, kind, l2, l1):
 
 
 def loss_grad_rows(X, rows, WT, bias, y, weights, delta, kind, l2, l1):
-    if use_gemm(WT.shape[0], X.dtype):
+    if use_gemm(WT.shape[0], WT.dtype):
         return _loss_grad_gemm(X, rows, WT, bias, y, weights, delta, kind, l2, l1)
     rows = np.arange(X.shape[0]) if rows is None else rows
+    if X.dtype == np.float16:
+        X = X.view(np.uint16)  # the kernel widens its blocks of rows (fastlin.jit._half)
     code = CODES[kind]
     chunks = n_chunks(len(rows), "losses")
     loss, penalty, dWT, db, finite = loss_grad_kernel(

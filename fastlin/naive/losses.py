@@ -6,7 +6,7 @@ Every tier exposes the same contract::
         -> (data_loss, penalty, dWT, db)
 
 The batch is ``X[rows]`` (all of ``X`` when ``rows`` is None), read in place by the jit tier;
-``WT`` (C, D) is W transposed, in X's float dtype; ``bias`` (C,) is added to every score
+``WT`` (C, D) is W transposed, in X's float dtype (float32 for float16 X); ``bias`` (C,) is added to every score
 (``s = X[i] @ WT.T + bias``); ``y`` holds the batch's labels in ``[0, C)`` and ``weights``
 its per-sample factors ``w_i / sum(w)`` (float64); ``kind`` is ``"svm"`` (Weston-Watkins
 hinge with margin ``delta``), ``"squared_hinge"`` (the same margins, squared),
@@ -15,9 +15,10 @@ hinge with margin ``delta``), ``"squared_hinge"`` (the same margins, squared),
 or its square) or ``"softmax"`` (cross-entropy). The penalty is
 ``l2 * sum(W**2) + l1 * sum(|W|)`` with gradient ``2 l2 W + l1 sign(W)`` (the public layer
 turns ``reg``, ``penalty`` and ``l1_ratio`` into ``l2`` and ``l1``), computed on ``WT``.
-Returns the weighted data loss (a float, NaN when a score was not finite), the penalty (a
-float), ``dWT`` (C, D) in X's dtype, data and penalty gradients summed in float64 before
-the rounding, and ``db`` (C,) float64.
+X may be float16 (features stored in half the memory): it is then computed in float32, with
+``WT`` and ``bias`` float32. Returns the weighted data loss (a float, NaN when a score was
+not finite), the penalty (a float), ``dWT`` (C, D) in WT's dtype, data and penalty
+gradients summed in float64 before the rounding, and ``db`` (C,) float64.
 """
 
 import math
@@ -93,4 +94,4 @@ def loss_grad_rows(X, rows, WT, bias, y, weights, delta, kind, l2, l1):
             w = float(WT[c, d])
             penalty += l2 * w * w + l1 * abs(w)
             dWT[c, d] += 2.0 * l2 * w + l1 * float(np.sign(w))
-    return (loss if finite else math.nan), penalty, dWT.astype(X.dtype), db
+    return (loss if finite else math.nan), penalty, dWT.astype(WT.dtype), db

@@ -38,19 +38,19 @@ def _softmax_coef(scores, y):
 
 
 def loss_grad_rows(X, rows, WT, bias, y, weights, delta, kind, l2, l1):
-    Xb = X if rows is None else X[rows]
-    scores = Xb @ WT.T + bias.astype(X.dtype)
+    Xb = (X if rows is None else X[rows]).astype(WT.dtype, copy=False)  # float16 X: computed in float32
+    scores = Xb @ WT.T + bias.astype(WT.dtype)
     W64 = WT.astype(np.float64)
     penalty = l2 * float(np.sum(W64 * W64)) + l1 * float(np.abs(W64).sum())
     penalty_grad = 2.0 * l2 * W64 + l1 * np.sign(W64)
     if not np.isfinite(scores).all():
-        return np.nan, penalty, np.zeros(WT.shape, dtype=X.dtype), np.zeros(WT.shape[0])
+        return np.nan, penalty, np.zeros(WT.shape, dtype=WT.dtype), np.zeros(WT.shape[0])
     if kind == "softmax":
         row_loss, coef = _softmax_coef(scores, y)
     elif kind.startswith("ovr_"):
         row_loss, coef = _ovr_coef(scores, y, delta, kind == "ovr_squared_hinge")
     else:
         row_loss, coef = _svm_coef(scores, y, delta, kind == "squared_hinge")
-    coef *= weights[:, None].astype(X.dtype)
-    dWT = (coef.T @ Xb + penalty_grad).astype(X.dtype)
+    coef *= weights[:, None].astype(WT.dtype)
+    dWT = (coef.T @ Xb + penalty_grad).astype(WT.dtype)
     return float(weights @ row_loss), penalty, dWT, coef.sum(axis=0, dtype=np.float64)
