@@ -189,7 +189,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="N trials of learning rate and regularization (log-uniform) on the validation split; the best is tested",
     )
     coates = train.add_argument_group("coates features (Coates, Lee & Ng 2011)")
-    coates.add_argument("--centroids", type=_positive_int, default=1600, help="codebook size (default 1600)")
+    coates.add_argument(
+        "--centroids", type=_positive_int, default=3200, help="codebook size (default 3200; the papers': 1600)"
+    )
     coates.add_argument(
         "--patches",
         type=_positive_int,

@@ -128,7 +128,8 @@ def test_cli_check_and_module_entry_point():
 
 def test_cli_coates_on_digits(capsys):
     argv = ["train", "--features", "coates", "--centroids", "20", "--patches", "3000", "--patch-size", "4"]
-    argv += ["--encoding", "triangle", "--dictionary", "kmeans"]  # the 2011 paper's features
+    argv += ["--encoding", "triangle", "--dictionary", "kmeans", "--grid", "2"]  # the 2011 paper's features
+    argv += ["--multi-class", "weston_watkins", "--storage", "float32"]
     assert cli.main([*argv, "--iters", "300", "--polish", "0", "--quiet"]) == 0
     out = capsys.readouterr().out
     assert "coates features (80 values), svm (squared_hinge), 300 steps of 256\n" in out
@@ -143,18 +144,19 @@ def test_cli_coates_with_the_soft_threshold_and_omp1(capsys):
     argv += ["--encoding", "soft-split", "--alpha", "0.3", "--dictionary", "omp1", "--grid", "2", "--iters", "300"]
     assert cli.main([*argv, "--quiet"]) == 0
     out = capsys.readouterr().out
-    assert "coates features (160 values)" in out  # 20 atoms, both signs, 2 x 2 cells
+    assert "coates features (160 values, float16)" in out  # 20 atoms, both signs, 2 x 2 cells
     assert float(out.split("test ")[1].split()[0]) > 0.85
 
 
-def test_cli_coates_preset_is_the_soft_threshold_polished(capsys):
+def test_cli_coates_preset_is_the_soft_threshold_one_versus_rest_in_float16(capsys):
     argv = ["train", "--features", "coates", "--centroids", "20", "--patches", "3000", "--patch-size", "4"]
     assert cli.main([*argv, "--iters", "300", "--quiet"]) == 0
     out = capsys.readouterr().out
-    # OMP-1 atoms, sign split, 2 x 2 cells; then L-BFGS (it may stop before 200 iterations)
-    assert "coates features (160 values), svm (squared_hinge), 300 steps of 256 and " in out
-    assert " L-BFGS iterations" in out
+    # OMP-1 atoms, sign split, 2 x 2 cells, held in float16; one L2-SVM per class by SGD
+    assert "coates features (160 values, float16), svm (squared_hinge, one-vs-rest), 300 steps of 256\n" in out
     assert float(out.split("test ")[1].split()[0]) > 0.85
+    assert cli.main([*argv, "--iters", "300", "--polish", "20", "--quiet"]) == 0
+    assert " and 20 L-BFGS iterations" in capsys.readouterr().out
 
 
 def test_cli_cifar10_without_a_path_uses_the_cache(tmp_path, monkeypatch, capsys):
