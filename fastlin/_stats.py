@@ -4,8 +4,21 @@ from __future__ import annotations
 
 import numpy as np
 
-#: rows per step of the streaming statistics: their float64 temporaries stay this small
+#: rows per step of the streaming statistics, at most: their float64 temporaries stay small
 ROWS = 4096
+#: bytes of one step's temporary block, at most (a wide matrix takes fewer rows a step)
+BLOCK_BYTES = 2**27
+
+
+def block_rows(n_cols: int, itemsize: int = 8, most: int = ROWS) -> int:
+    """Rows per step of a streaming pass over ``n_cols`` columns.
+
+    ``most``, or fewer so that a block of ``itemsize``-byte values stays within
+    ``BLOCK_BYTES`` (128 MB).
+    """
+    return max(1, min(most, BLOCK_BYTES // max(1, n_cols * itemsize)))
+
+
 #: a deviation below this may come from squares that underflowed: computed again, scaled
 TINY_STD = 1e-150
 
@@ -13,15 +26,16 @@ TINY_STD = 1e-150
 def column_mean_var(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Mean and (population) variance of X's columns in one streaming pass, float64.
 
-    Blocks of ``ROWS`` rows are centred on their own mean and merged with Chan's pairwise
+    Blocks of rows (:func:`block_rows`) are centred on their own mean and merged with Chan's pairwise
     update: one read of X, float64 temporaries of one block, no cancellation for columns
     far from zero.
     """
     n = 0
     mean = np.zeros(X.shape[1])
     m2 = np.zeros(X.shape[1])
-    for start in range(0, X.shape[0], ROWS):
-        block = X[start : start + ROWS].astype(np.float64)
+    step = block_rows(X.shape[1])
+    for start in range(0, X.shape[0], step):
+        block = X[start : start + step].astype(np.float64)
         nb = block.shape[0]
         mb = block.mean(axis=0)
         block -= mb

@@ -16,6 +16,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from fastlin._sklearn import BaseEstimator, ClassifierMixin, DataConversionWarning, NotFittedError
+from fastlin._stats import block_rows
 from fastlin._validation import (
     PENALTIES,
     as_array,
@@ -262,8 +263,9 @@ class _LinearClassifier(ClassifierMixin, BaseEstimator):
         # float16: widened a block of rows at a time (no float32 copy of X; NumPy's own
         # float16 product would not use the BLAS)
         scores = np.empty((X.shape[0], W.shape[1]), dtype=dtype)
-        for a in range(0, X.shape[0], SCORE_ROWS):
-            np.matmul(X[a : a + SCORE_ROWS].astype(dtype), W, out=scores[a : a + SCORE_ROWS])
+        step = block_rows(X.shape[1], 4, SCORE_ROWS)
+        for a in range(0, X.shape[0], step):
+            np.matmul(X[a : a + step].astype(dtype), W, out=scores[a : a + step])
         return scores + b
 
     def decision_function(self, X: ArrayLike) -> np.ndarray:

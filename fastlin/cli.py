@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -304,10 +304,11 @@ def _descriptor_params(name: str, args: argparse.Namespace) -> dict:
     return params
 
 
-def _featurize(splits, args: argparse.Namespace, times: dict) -> list[np.ndarray]:
-    """Feature matrices of the image splits, float32 or the settings' ``storage``.
+def _featurize(splits, args: argparse.Namespace, times: dict) -> tuple[list[np.ndarray], Callable]:
+    """Feature matrices of the image splits, float32 or the settings' ``storage``, and ``encode``.
 
-    The first split is the training set.
+    The first split is the training set; ``encode(images)`` gives the features of more
+    images with the same fitted descriptors (the test images, after training).
     The descriptors come from :data:`fastlin.descriptors.DESCRIPTORS`, in the order given.
     The time of each stage goes into ``times``: the descriptors that need no fitting
     together as "features" (on the Dask cluster with ``--scheduler``), the fitting of the
@@ -351,8 +352,25 @@ def _featurize(splits, args: argparse.Namespace, times: dict) -> list[np.ndarray
         for i, x in enumerate(splits):
             columns[i].append(featurizer(x))
         times["encode"] = times.get("encode", 0.0) + time.perf_counter() - t
-    # one block is kept as it is: no copy of a large matrix of k-means features
-    return [(cols[0] if len(cols) == 1 else np.hstack(cols)).astype(storage, copy=False) for cols in columns]
+
+    def join(cols: list[np.ndarray]) -> np.ndarray:
+        # one block is kept as it is: no copy of a large matrix of k-means features
+        return (cols[0] if len(cols) == 1 else np.hstack(cols)).astype(storage, copy=False)
+
+    def encode(x: np.ndarray) -> np.ndarray:
+        cols = []
+        if plain:
+            t = time.perf_counter()
+            local = not args.scheduler
+            cols.append(np.hstack([f(x) for f in plain]) if local else _on_cluster(args.scheduler, [x], plain)[0])
+            times["features"] += time.perf_counter() - t
+        for featurizer in fitted:
+            t = time.perf_counter()
+            cols.append(featurizer(x))
+            times["encode"] += time.perf_counter() - t
+        return join(cols)
+
+    return [join(cols) for cols in columns], encode
 
 
 def _on_cluster(address: str, splits, fns) -> list[np.ndarray]:
@@ -523,12 +541,14 @@ def train(args: argparse.Namespace) -> int:
     ((Xtr, ytr), (Xval, yval), (Xte, yte)), class_names = _load(*args.dataset, args.seed)
     times["load"] = time.perf_counter() - t
     _check_arguments(args, coates, image_shape=Xtr.shape[1:])
-    Ftr, Fval, Fte = _featurize([Xtr, Xval, Xte], args, times)
+    # the test images are encoded after training, once the training features are freed:
+    # a run holds two of the three large matrices at most
+    (Ftr, Fval), encode = _featurize([Xtr, Xval], args, times)
     settings = _model_settings(args)
     t = time.perf_counter()
     # in place: the k-means features are large
     scaler = Standardizer(eps=settings["standardize_eps"], copy=False).fit(Ftr)
-    Ftr, Fval, Fte = (scaler.transform(f) for f in (Ftr, Fval, Fte))
+    Ftr, Fval = (scaler.transform(f) for f in (Ftr, Fval))
     times["standardize"] = time.perf_counter() - t
     cls = SoftmaxClassifier if settings["model"] == "softmax" else LinearSVM
     kw = dict(
@@ -560,12 +580,21 @@ def train(args: argparse.Namespace) -> int:
     times["train"] = time.perf_counter() - t
     _warn_if_the_loss_rose(model.loss_history_)
     t = time.perf_counter()
-    acc = {name: model.score(F, y) for name, F, y in (("train", Ftr, ytr), ("val", Fval, yval), ("test", Fte, yte))}
+    acc = {name: model.score(F, y) for name, F, y in (("train", Ftr, ytr), ("val", Fval, yval))}
     times["evaluate"] = time.perf_counter() - t
+    n_values, half = Ftr.shape[1], Ftr.dtype == np.float16
+    del Ftr, Fval
+    Fte = encode(Xte)
+    t = time.perf_counter()
+    Fte = scaler.transform(Fte)
+    times["standardize"] += time.perf_counter() - t
+    t = time.perf_counter()
+    acc["test"] = model.score(Fte, yte)
+    times["evaluate"] += time.perf_counter() - t
     name, _ = args.dataset
     print(
         f"{name}: {len(ytr)} train / {len(yval)} val / {len(yte)} test, "
-        f"{args.features} features ({Ftr.shape[1]} values{', float16' if Ftr.dtype == np.float16 else ''}), "
+        f"{args.features} features ({n_values} values{', float16' if half else ''}), "
         f"{settings['model']}"
         + (f" ({model.loss}{', one-vs-rest' if model.multi_class == 'ovr' else ''})" if cls is LinearSVM else "")
         + f", {settings['iters']} steps of {settings['batch_size']}"

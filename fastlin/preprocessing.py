@@ -6,7 +6,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from fastlin._sklearn import BaseEstimator, NotFittedError, TransformerMixin
-from fastlin._stats import column_mean_std
+from fastlin._stats import block_rows, column_mean_std
 from fastlin._validation import as_features, check_bool, check_scalar, compute_dtype
 
 #: rows per step of ``transform``
@@ -76,8 +76,9 @@ class Standardizer(TransformerMixin, BaseEstimator):
         if fast:  # (a result past float16's range raises at the cast into out: that block again)
             mean = self.mean_.astype(dtype)
             inv = (1.0 / self.scale_).astype(dtype)
-        for a in range(0, X.shape[0], ROWS):
-            block = slice(a, a + ROWS)
+        step = block_rows(X.shape[1], 8, ROWS)
+        for a in range(0, X.shape[0], step):
+            block = slice(a, a + step)
             if fast:
                 try:
                     with np.errstate(over="raise", invalid="raise"):

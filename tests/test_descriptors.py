@@ -86,9 +86,10 @@ def test_a_toy_descriptor_works_through_the_command(toy, capsys):
     args = parser.parse_args(["train", "--features", "toyrows+hog", "--iters", "20"])
     splits = [_images(5, color=False), _images(3, color=False)]
     times = {}
-    F = cli._featurize(splits, args, times)
+    F, encode = cli._featurize(splits, args, times)
     assert F[0].shape[0] == 5 and F[1].shape == (3, F[0].shape[1]) and F[0].shape[1] > 16  # toy, then hog
     np.testing.assert_allclose(F[1][:, :16], _toy_vectorized(splits[1]), rtol=1e-6)
+    np.testing.assert_array_equal(encode(splits[1]), F[1])  # later images (the test split), the same way
     assert cli.main(["train", "--features", "toyrows", "--iters", "20"]) == 0
     assert "toyrows features (16 values)" in capsys.readouterr().out
 
