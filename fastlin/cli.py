@@ -24,7 +24,6 @@ DEFAULT_MODEL = dict(
     loss=None,
     multi_class=None,
     lr=None,
-    lr_times_features=None,  # a preset's learning rate times the number of features, when it scales
     reg=None,
     iters=1000,
     polish=0,
@@ -561,12 +560,9 @@ def train(args: argparse.Namespace) -> int:
         n_threads=args.threads,
         verbose=settings["progress"] and not args.quiet,
     )
-    if settings["lr"] is not None:
-        kw["learning_rate"] = settings["lr"]
-    elif settings["lr_times_features"] is not None:
-        kw["learning_rate"] = settings["lr_times_features"] / Ftr.shape[1]
-    else:
-        kw["learning_rate"] = default_learning_rate(settings["model"], Ftr.shape[1])
+    kw["learning_rate"] = (
+        settings["lr"] if settings["lr"] is not None else default_learning_rate(settings["model"], Ftr.shape[1])
+    )
     if settings["reg"] is not None:
         kw["reg"] = settings["reg"]
     for option, key in (("--loss", "loss"), ("--multi-class", "multi_class")):
