@@ -235,7 +235,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument(
         "--plot", metavar="FILE.png", type=_plot_path, help="save the loss curve and the weight templates"
     )
-    sub.add_parser("check", help="gradient-check both losses and print the relative errors")
+    sub.add_parser("check", help="gradient-check every loss and print the relative errors")
     lecture = sub.add_parser(
         "lecture", help="draw the lecture's pictures from real runs: PNG figures, their numbers, index.html"
     )
@@ -629,7 +629,9 @@ def lecture(args: argparse.Namespace) -> int:
 
 
 def check() -> int:
-    """``fastlin check``: gradient-check both losses in every tier; 1 if any disagrees."""
+    """``fastlin check``: gradient-check every loss in every tier; 1 if any disagrees."""
+    import functools
+
     import fastlin
 
     rng = np.random.default_rng(0)
@@ -637,7 +639,14 @@ def check() -> int:
     y = rng.integers(0, 5, 50)
     W = 0.1 * rng.standard_normal((20, 5))
     worst = 0.0
-    for name, fn in (("svm", fastlin.svm_loss), ("softmax", fastlin.softmax_loss)):
+    losses = (
+        ("svm", fastlin.svm_loss),
+        ("squared_hinge", fastlin.squared_hinge_loss),
+        ("softmax", fastlin.softmax_loss),
+        ("ovr_svm", functools.partial(fastlin.svm_loss, multi_class="ovr")),
+        ("ovr_squared_hinge", functools.partial(fastlin.squared_hinge_loss, multi_class="ovr")),
+    )
+    for name, fn in losses:
         for impl in TIERS:
             _, dW = fn(W, X, y, 0.1, impl=impl)
             errors = fastlin.grad_check_sparse(
@@ -645,7 +654,7 @@ def check() -> int:
             )
             worst = max(worst, float(errors.max()) if np.isfinite(errors).all() else np.inf)
             print(
-                f"{name:8s} {impl:10s} max relative error {errors.max():.2e}  " + " ".join(f"{e:.1e}" for e in errors)
+                f"{name:17s} {impl:10s} max relative error {errors.max():.2e}  " + " ".join(f"{e:.1e}" for e in errors)
             )
     ok = worst < 1e-7
     print("gradients " + ("agree" if ok else "DISAGREE") + f" with centred differences (worst {worst:.2e})")
