@@ -138,6 +138,7 @@ def test_verbose_shows_progress(capsys):
         ({"penalty": "l0"}, {}, ValueError, "penalty must be one of"),
         ({"impl": "gpu"}, {}, ValueError, "impl must be one of"),
         ({}, {"sample_weight": -np.ones(10)}, ValueError, "sample_weight must be non-negative"),
+        ({}, {"X": np.full((10, 2), np.inf, dtype=np.float16)}, ValueError, "X contains NaN or inf"),
     ],
 )
 @pytest.mark.parametrize("cls", MODELS)
@@ -145,6 +146,12 @@ def test_fit_refuses_bad_input(cls, kw, fit_args, exc, match):
     args = {"X": np.random.default_rng(0).standard_normal((10, 2)), "y": np.arange(10) % 2, **fit_args}
     with pytest.raises(exc, match=match):
         cls(**kw).fit(**args)
+
+
+def test_svm_refuses_an_unknown_multi_class():
+    X, y = np.random.default_rng(0).standard_normal((10, 2)), np.arange(10) % 2
+    with pytest.raises(ValueError, match="multi_class must be one of"):
+        fastlin.LinearSVM(multi_class="crammer_singer").fit(X, y)
 
 
 def test_not_fitted():

@@ -437,10 +437,11 @@ def _loss_grad_gemm(X, rows, WT, bias, y, weights, delta, kind, l2, l1):
     ``dWT`` comes back as the transposed view of a C-contiguous dW. float16 X is widened to
     float32 ``HALF_GEMM_ROWS`` rows at a time, each piece's products and pass in turn.
     """
-    rows = np.arange(X.shape[0]) if rows is None and X.dtype == np.float16 else rows
+    half = X.dtype == np.float16
+    rows = np.arange(X.shape[0]) if rows is None and half else rows
     W = WT.T
-    step = HALF_GEMM_ROWS if X.dtype == np.float16 else max(1, X.shape[0] if rows is None else len(rows))
     n = X.shape[0] if rows is None else len(rows)
+    step = HALF_GEMM_ROWS if half else n  # float X: one piece, the whole batch
     loss, finite, db, dW = 0.0, True, np.zeros(WT.shape[0]), None
     for a in range(0, n, step):
         piece = slice(a, a + step)
