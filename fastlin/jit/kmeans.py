@@ -1,15 +1,16 @@
 """k-means kernels. The contract of :mod:`fastlin.naive.kmeans`.
 
 ``lloyd_step`` is one parallel pass over X: blocks of points get their dot products with
-every center from the loss kernels' register tiles (``|c|^2 - 2 x.c`` then decides the
-nearest center), the exact squared distance to the chosen center, and their contribution
-to per-chunk float64 sums and counts, which are added up in chunk order at the end (no two
-``prange`` iterations write one element).
+every center (``|c|^2 - 2 x.c`` then decides the nearest center), the exact squared distance
+to the chosen center, and their contribution to per-chunk float64 sums and counts, which are
+added up in chunk order at the end (no two ``prange`` iterations write one element).
 
-With many centers (``k * D >= GEMM_WORK``, e.g. a codebook of 1600 words of 108 values) the
-dot products of a block come from a single-threaded BLAS GEMM instead of the register
-tiles: the block of rows is copied into a contiguous scratch matrix (so every layout of X
-gives the same numbers) and multiplied by the centers, at the machine's GEMM rate.
+The dot products of a block of 256 rows are one single-threaded BLAS GEMM from ``k * D >=
+GEMM_WORK`` (256) on; below it, the loss kernels' register tiles, which need no call. With 32
+centers or more the nearest one is found by loops that vectorize (:func:`_nearest`). Measured
+on 100,000 points of 32 values and 64 centers (AVX-512, 2 cores): 11.4 ms a step with the
+tiles and a scalar search, 4.8 with the GEMM and the vectorized one; with 8 x 8 the tiles
+stay ahead (2.0 against 2.4 ms), with 16 x 16 the GEMM (1.5 against 3.1).
 """
 
 import numpy as np
@@ -19,18 +20,49 @@ from fastlin._config import HELPER_OPTIONS, PARALLEL_OPTIONS, single_threaded_bl
 from fastlin._spec import BLOCK_ROWS, n_chunks
 from fastlin.jit._tiles import block_scores, nearest
 
+LANES = 16
+
+
+@njit(inline="always", **HELPER_OPTIONS)
+def _nearest(S, r, c_sq, d, lanes):
+    """The ``c`` minimizing ``c_sq[c] - 2 S[r, c]``, the first on ties (``d`` (k,), ``lanes`` (16,): scratch).
+
+    With ``S[r, c] = x . v_c`` that is the nearest center to ``x``. Three loops that
+    vectorize (the distances, their minimum 16 lanes at a time, the first index holding it)
+    where one ``argmin`` loop with its branch stays scalar: 2.4 against 1.2 ms for 100,000
+    points and 64 centers.
+    """
+    k = S.shape[1]
+    for c in range(k):
+        d[c] = c_sq[c] - 2.0 * np.float64(S[r, c])
+    lanes[:] = d[0]
+    for c0 in range(0, k - LANES + 1, LANES):
+        for lane in range(LANES):
+            v = d[c0 + lane]
+            lanes[lane] = v if v < lanes[lane] else lanes[lane]
+    low = lanes[0]
+    for lane in range(LANES):
+        low = lanes[lane] if lanes[lane] < low else low
+    for c in range(k - k % LANES, k):
+        low = d[c] if d[c] < low else low
+    for c in range(k):
+        if d[c] == low:
+            return c
+    return 0  # only if a distance is NaN: the caller's finiteness check reports it
+
 
 @njit(**HELPER_OPTIONS)
-def _assign(X, b, n_rows, S, centers, c_sq, labels, min_sq, sums, counts):
+def _assign(X, b, n_rows, S, centers, c_sq, labels, min_sq, sums, counts, d, lanes):
     """Rows ``b + r`` (r < n_rows) to their nearest center, from their dot products ``S[r]``.
 
     The exact squared distance to the chosen center and the row's share of its center's sum
     and count are taken while the row is in cache.
     """
     D = X.shape[1]
+    wide = centers.shape[0] >= 2 * LANES  # enough centers for the lanes to pay
     for r in range(n_rows):
         i = b + r
-        best = nearest(S, r, c_sq)
+        best = _nearest(S, r, c_sq, d, lanes) if wide else nearest(S, r, c_sq)
         labels[i] = best
         exact = 0.0
         for j in range(D):
@@ -44,15 +76,16 @@ def _assign(X, b, n_rows, S, centers, c_sq, labels, min_sq, sums, counts):
 @njit(**HELPER_OPTIONS)
 def _chunk(X, rows, centers, c_sq, start, stop, labels, min_sq, sums, counts):
     S = np.empty((BLOCK_ROWS, centers.shape[0]), dtype=X.dtype)
+    d, lanes = np.empty(centers.shape[0]), np.empty(LANES)
     for b in range(start, stop, BLOCK_ROWS):
         n_rows = min(BLOCK_ROWS, stop - b)
         block_scores(X, rows, b, n_rows, centers, S)
-        _assign(X, b, n_rows, S, centers, c_sq, labels, min_sq, sums, counts)
+        _assign(X, b, n_rows, S, centers, c_sq, labels, min_sq, sums, counts, d, lanes)
 
 
 #: ``k * D`` from which the dot products of a block are a BLAS GEMM (below it, the register
 #: tiles are as fast and need no copy)
-GEMM_WORK = 4096
+GEMM_WORK = 256
 #: rows per GEMM block
 GEMM_ROWS = 256
 
@@ -60,16 +93,12 @@ GEMM_ROWS = 256
 @njit(**HELPER_OPTIONS)
 def _chunk_gemm(X, centers, CT, c_sq, start, stop, labels, min_sq, sums, counts):
     k, D = centers.shape
-    block = np.empty((GEMM_ROWS, D), dtype=X.dtype)
     S = np.empty((GEMM_ROWS, k), dtype=X.dtype)
+    d, lanes = np.empty(k), np.empty(LANES)
     for b in range(start, stop, GEMM_ROWS):
         n_rows = min(GEMM_ROWS, stop - b)
-        for r in range(n_rows):
-            block[r] = X[b + r]
-        if n_rows < GEMM_ROWS:
-            block[n_rows:] = 0
-        np.dot(block, CT, S)
-        _assign(X, b, n_rows, S, centers, c_sq, labels, min_sq, sums, counts)
+        np.dot(X[b : b + n_rows], CT, S[:n_rows])  # X is C-contiguous: its rows in place
+        _assign(X, b, n_rows, S, centers, c_sq, labels, min_sq, sums, counts, d, lanes)
 
 
 @njit(**PARALLEL_OPTIONS)
