@@ -29,6 +29,7 @@ from numba import njit, prange
 
 from fastlin._config import HELPER_OPTIONS, JIT_OPTIONS, PARALLEL_OPTIONS
 from fastlin._spec import BLOCK_ROWS, n_chunks, use_gemm
+from fastlin.jit._exp import exp_shifted
 from fastlin.jit._half import block_rows, half_scratch
 from fastlin.jit._tiles import block_grad, block_scores
 
@@ -225,49 +226,6 @@ def loss_grad_kernel(X, rows, WT, bias, y, weights, delta, kind, l2, l1, chunks)
 
 # --- many classes: the machine's GEMM for the products, one fused pass over the scores ------
 
-LOG2E = 1.4426950408889634
-LN2_HI = 0.693359375  # ln 2 in two parts: n * LN2_HI is exact for |n| < 2**11
-LN2_LO = -2.12194440e-4
-#: exp(x) below this underflows float32's normal range: it is taken as 0
-EXP_FLOOR = -87.0
-UNDERFLOW = -1000  # the exponent that marks such a score
-
-
-@njit(inline="always", **HELPER_OPTIONS)
-def _exp_shifted(row, top, exponents):
-    """``row[j] = exp(row[j] - top)`` in place for a float32 row (each <= 1); returns their sum.
-
-    ``exp(x) = 2**n * exp(r)`` with ``n = round(x / ln 2)`` and ``|r| <= ln(2) / 2``; ``exp(r)``
-    by its Taylor polynomial of degree 8 (relative error under 3e-7, a few float32 ulps),
-    ``2**n`` added to the result's exponent bits; below ``EXP_FLOOR`` the result is 0. Libm's
-    scalar ``expf`` would keep the loop from vectorizing: this one runs about 2x faster.
-    """
-    C = row.shape[0]
-    for j in range(C):
-        x = row[j] - top
-        under = x < np.float32(EXP_FLOOR)
-        x = max(x, np.float32(EXP_FLOOR))
-        n = np.floor(x * np.float32(LOG2E) + np.float32(0.5))
-        r = x - n * np.float32(LN2_HI) - n * np.float32(LN2_LO)
-        p = np.float32(1.0 / 40320.0)
-        p = p * r + np.float32(1.0 / 5040.0)
-        p = p * r + np.float32(1.0 / 720.0)
-        p = p * r + np.float32(1.0 / 120.0)
-        p = p * r + np.float32(1.0 / 24.0)
-        p = p * r + np.float32(1.0 / 6.0)
-        p = p * r + np.float32(0.5)
-        p = p * r + np.float32(1.0)
-        row[j] = p * r + np.float32(1.0)
-        exponents[j] = UNDERFLOW if under else np.int32(n)
-    bits = row.view(np.int32)
-    for j in range(C):
-        scaled = bits[j] + (exponents[j] << 23)
-        bits[j] = 0 if exponents[j] == UNDERFLOW else scaled
-    total = 0.0
-    for j in range(C):
-        total += row[j]
-    return total
-
 
 @njit(inline="always", **HELPER_OPTIONS)
 def _row_max(row, lanes):
@@ -342,23 +300,16 @@ def _ovr_row_wide(S, r, yi, wi, delta, squared):
 
 
 @njit(inline="always", **HELPER_OPTIONS)
-def _softmax_row_wide(S, r, yi, wi, fast_exp, exponents, lanes):
+def _softmax_row_wide(S, r, yi, wi, exponents, lanes):
     """:func:`_softmax_row` for one row of many classes, in place: ``S[r]`` becomes dL/dscores.
 
-    ``fast_exp`` for float32 scores (:func:`_exp_shifted`).
+    The exponentials by :func:`fastlin.jit._exp.exp_shifted`, whose loops vectorize.
     """
     C = S.shape[1]
     row = S[r]
     top = _row_max(row, lanes)
     correct = np.float64(row[yi])
-    if fast_exp:
-        total = _exp_shifted(row, top, exponents)
-    else:
-        total = 0.0
-        for j in range(C):
-            e = np.exp(row[j] - top)
-            row[j] = e
-            total += e
+    total = exp_shifted(row, top, exponents)
     scale = wi / total
     for j in range(C):
         row[j] *= scale
@@ -367,7 +318,7 @@ def _softmax_row_wide(S, r, yi, wi, fast_exp, exponents, lanes):
 
 
 @njit(**JIT_OPTIONS)
-def scores_pass_kernel(S, bias, y, weights, delta, kind, fast_exp, chunks):
+def scores_pass_kernel(S, bias, y, weights, delta, kind, chunks):
     """The pass between the two GEMMs: ``S += bias``, then each row's loss; ``S`` becomes dL/dscores.
 
     Returns the data loss (summed per chunk, then in chunk order), db (float64) and whether
@@ -395,7 +346,7 @@ def scores_pass_kernel(S, bias, y, weights, delta, kind, fast_exp, chunks):
             yi = y[r]
             wi = weights[r]
             if kind == SOFTMAX:
-                loss += _softmax_row_wide(S, r, yi, wi, fast_exp, exponents, lanes)
+                loss += _softmax_row_wide(S, r, yi, wi, exponents, lanes)
             elif kind >= OVR_SVM:
                 loss += _ovr_row_wide(S, r, yi, wi, delta, kind == OVR_SQUARED_HINGE)
             else:
@@ -449,9 +400,8 @@ def _loss_grad_gemm(X, rows, WT, bias, y, weights, delta, kind, l2, l1):
         batch = batch.astype(WT.dtype, copy=False)
         G = batch @ W  # the scores (N, C) in W's dtype; the pass turns them into dL/dscores
         chunks = n_chunks(len(batch), "losses")
-        fast_exp = WT.dtype == np.float32
         part_loss, part_db, part_finite = scores_pass_kernel(
-            G, bias, y[piece], weights[piece], float(delta), CODES[kind], fast_exp, chunks
+            G, bias, y[piece], weights[piece], float(delta), CODES[kind], chunks
         )
         loss, finite, db = loss + part_loss, finite and part_finite, db + part_db
         part_dW = batch.T @ G  # (D, C), C-contiguous
