@@ -176,7 +176,7 @@ def ladder_table(groups: dict[str, dict[str, dict]], op_name: str, names: list[s
     is_loss = OPERATIONS[op_name].contract == "losses"
     gemm_bound = op_name == "kmeans_features"  # float32 products whatever the pixels' dtype
     head = ["operation", "shape", "dtype", *names, "jit GFLOP/s"]
-    head += ["% of matmul", "x floor"] if is_loss else ["% of f32 matmul"] if gemm_bound else []
+    head += ["% of matmul", "x floor", "x GEMMs"] if is_loss else ["% of f32 matmul"] if gemm_bound else []
     head += [f"jit vs {n}" for n in others]
     lines = ["| " + " | ".join(head) + " |", "|---" * len(head) + "|"]
     for group, row in sorted(groups.items()):
@@ -191,7 +191,12 @@ def ladder_table(groups: dict[str, dict[str, dict]], op_name: str, names: list[s
         share, floor = limit_share(op_name, shape, dtype, jit, flops, limits)
         extra = []
         if is_loss:
-            extra = [f"{100 * share:.0f}%" if share else "-", f"{floor:.2f}" if floor else "-"]
+            gemms = groups.get(f"gemms|{shape}|{dtype}", {}).get("numpy")
+            extra = [
+                f"{100 * share:.0f}%" if share else "-",
+                f"{floor:.2f}" if floor else "-",
+                f"{jit / _median(gemms):.2f}" if gemms else "-",
+            ]
         elif gemm_bound:
             extra = [f"{100 * share:.0f}%" if share else "-"]
         ratios = [f"{med[n] / jit:.2f}x" if n in med else "-" for n in others]
@@ -232,7 +237,13 @@ def alternating_table(groups: dict[str, dict[str, dict]]) -> str:
 def reference_table(groups: dict[str, dict[str, dict]]) -> str:
     lines = ["| reference | median | rate |", "|---|---|---|"]
     for group, row in sorted(groups.items()):
-        kind = group.split("|")[0]
+        kind, shape, dtype = group.split("|")
+        if kind == "gemms":  # a loss's two products alone, in each library's BLAS
+            N, D, C = (int(v) for v in shape.split("x"))
+            for who, b in sorted(row.items()):
+                rate = f"{4 * N * D * C / _median(b) / 1e9:.1f} GFLOP/s"
+                lines.append(f"| {who} X @ W + X.T @ dS {shape} {dtype} | {_fmt_time(_median(b))} | {rate} |")
+            continue
         b = next(iter(row.values()))
         if kind == "matmul":
             rate = f"{b['extra_info']['flops'] / _median(b) / 1e9:.1f} GFLOP/s"

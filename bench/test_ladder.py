@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import fastlin
-from tests.registry import OPERATIONS
+from tests.registry import LOSS_BENCH_SHAPES, OPERATIONS
 
 ROUNDS = 5  # a median of this many rounds for calls long enough to be timed one at a time
 
@@ -85,6 +85,27 @@ def test_alternating_with_numpy(benchmark, smoke, who, dtype):
     benchmark(run)
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("who", ["numpy", "torch"])
+@pytest.mark.parametrize("shape", [s for s in LOSS_BENCH_SHAPES["softmax"] if s[2] >= 100])
+def test_loss_gemms_reference(benchmark, smoke, shape, who, dtype):
+    """The two products of a loss with many classes alone (``X @ W``, then ``X.T @ dS``): the
+    floor of the GEMM path, in NumPy's BLAS and in PyTorch's (which may link another)."""
+    N, D, C = (64, 33, 16) if smoke else shape
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((N, D)).astype(dtype)
+    W = rng.standard_normal((D, C)).astype(dtype)
+    G = rng.standard_normal((N, C)).astype(dtype)
+    if who == "torch":
+        torch = pytest.importorskip("torch")
+        X, W, G = (torch.from_numpy(a) for a in (X, W, G))
+    run = lambda: (X @ W, X.T @ G)  # noqa: E731
+    run()
+    benchmark.group = f"gemms|{N}x{D}x{C}|{dtype}"
+    benchmark.extra_info["who"] = who
+    benchmark(run)
+
+
 @pytest.mark.parametrize("shape", [(1000, 32, 32), (1, 256, 256)])
 def test_gist_fft_floor(benchmark, smoke, shape):
     """GIST's transforms alone, the ones its jit tier runs (a forward FFT per image; per image
@@ -93,32 +114,29 @@ def test_gist_fft_floor(benchmark, smoke, shape):
     import numba
     import scipy.fft
 
-    from fastlin._spec import gist_gabor
-    from fastlin.jit.gist import CHUNK_VALUES, _supports
+    from fastlin.jit.gist import CHUNK_VALUES, _bank
 
     N, H, W = (4, 16, 16) if smoke else shape
     b = 32
     workers = numba.get_num_threads()
-    bank = gist_gabor((8, 8, 8, 8), (H + 2 * b, W + 2 * b), np.float32)
-    rows, cols = bank.shape[1:]
+    rows, cols = H + 2 * b, W + 2 * b
+    _, _, supports = _bank((8, 8, 8, 8), (rows, cols))
     rng = np.random.default_rng(0)
     padded = rng.random((N, rows, cols), dtype=np.float32)
     chunk = max(1, min(N, CHUNK_VALUES // (rows * cols)))
-    firsts = [
-        (axis, (rng.random((chunk, rows, len(lines))) if axis == 2 else rng.random((chunk, len(lines), cols))))
-        for axis, lines in _supports(bank)
-    ]
-    seconds = {2: rng.random((chunk, H, cols)), 1: rng.random((chunk, rows, W))}
-    firsts = [(axis, x.astype(np.complex64)) for axis, x in firsts]
-    seconds = {axis: x.astype(np.complex64) for axis, x in seconds.items()}
+    # every pass along the last axis, as the jit tier runs them
+    firsts = [rng.random((chunk, len(lines), rows if axis == 2 else cols)) for axis, lines in supports]
+    seconds = [rng.random((chunk, H, cols) if axis == 2 else (chunk, W, rows)) for axis, _ in supports]
+    firsts = [x.astype(np.complex64) for x in firsts]
+    seconds = [x.astype(np.complex64) for x in seconds]
 
     def transforms():
         for start in range(0, N, chunk):
             n = len(padded[start : start + chunk])
             scipy.fft.fft2(padded[start : start + n], workers=workers)
-            for axis, first in firsts:
-                scipy.fft.ifft(first[:n], axis=-2 if axis == 2 else -1, workers=workers)
-                scipy.fft.ifft(seconds[axis][:n], axis=-1 if axis == 2 else -2, workers=workers)
+            for first, second in zip(firsts, seconds, strict=True):
+                scipy.fft.ifft(first[:n], axis=-1, workers=workers)
+                scipy.fft.ifft(second[:n], axis=-1, workers=workers)
 
     transforms()
     benchmark.group = f"fft|{N}x{H}x{W}|gist"
