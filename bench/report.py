@@ -25,7 +25,7 @@ DEFAULT = Path(__file__).parent / "results.json"
 HEADER = Path(__file__).parent / "report_header.md"
 #: groups outside the table of operations: their contenders, and the one the others are divided by
 EXTRA_GROUPS = {
-    "train": (("vectorized", "jit", "cs231n", "sklearn"), "jit"),
+    "train": (("vectorized", "jit", "cs231n", "sklearn", "kernel"), "jit"),
     "dask": (("in_process", "local_cluster"), "in_process"),
 }
 

@@ -23,13 +23,35 @@ def cifar_like(N, D):
     return X, y
 
 
-@pytest.mark.parametrize("who", ["jit", "vectorized", "cs231n"])
+def _kernel_alone(X, y, W0, steps):
+    """The jit tier's loss kernel alone on ``steps`` batches gathered beforehand: the floor of
+    ``fit``'s steps (what lies above it is the step's own overhead: Python, checks, update)."""
+    from fastlin import _tiers
+    from fastlin.regularizers import penalty_coefficients
+
+    kernel = _tiers.get("losses", "loss_grad_rows", "jit")
+    rng = np.random.default_rng(2)
+    picks = [rng.integers(0, len(X), BATCH) for _ in range(steps)]
+    batches = [(np.ascontiguousarray(X[rows]), y[rows]) for rows in picks]
+    WT, bias, weights = np.ascontiguousarray(W0.T), np.zeros(C, np.float32), np.full(BATCH, 1.0 / BATCH)
+    l2, l1 = penalty_coefficients(REG, "l2", 0.5)
+
+    def run():
+        for Xb, yb in batches:
+            kernel(Xb, None, WT, bias, yb, weights, 1.0, "softmax", l2, l1)
+
+    return run
+
+
+@pytest.mark.parametrize("who", ["jit", "vectorized", "cs231n", "kernel"])
 def test_sgd_training(benchmark, who, smoke):
     N, D, STEPS = SMOKE if smoke else FULL
     X, y = cifar_like(N, D)
     W0 = (1e-3 * np.random.default_rng(1).standard_normal((D, C))).astype(np.float32)
     if who == "cs231n":
         run = lambda: peers.cs231n_softmax_train(X, y, W0, LR, REG, STEPS, BATCH)  # noqa: E731
+    elif who == "kernel":
+        run = _kernel_alone(X, y, W0, STEPS)
     else:
         model = fastlin.SoftmaxClassifier(
             reg=REG,
