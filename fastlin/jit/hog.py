@@ -77,20 +77,62 @@ def _fast_bin(g_row, g_col, bins):
     return b
 
 
+@njit(inline="always", **EXACT_HELPER_OPTIONS)
+def _strongest(image, r, c, up, down, left, right):
+    """The (row, column) gradient at (r, c) of the channel with the largest magnitude.
+
+    Integer pixels, exact. ``up``/``down`` and ``left``/``right`` index the neighbours (the
+    pixel itself on a border, where that gradient is 0). The first channel wins a tie, as in
+    scikit-image. Branch-free, so a row's loop vectorizes.
+    """
+    best, g_row, g_col = np.int32(-1), np.int32(0), np.int32(0)
+    for ch in range(image.shape[2]):
+        gr = np.int32(image[down, c, ch]) - np.int32(image[up, c, ch])
+        gc = np.int32(image[r, right, ch]) - np.int32(image[r, left, ch])
+        m = gr * gr + gc * gc  # exact: at most 2 * 255**2
+        take = m > best
+        best = m if take else best
+        g_row = gr if take else g_row
+        g_col = gc if take else g_col
+    return g_row, g_col
+
+
 @njit(**EXACT_HELPER_OPTIONS)
-def _cell_row(v, one, int_pixels, i, cell, bins, exact_bins, near, slot, mag_scratch, totals, hist):
+def _int_gradient_row(image, r, g_rows, g_cols):
+    """``g_rows[c], g_cols[c]``: the strongest channel's gradient of each pixel of row ``r``.
+
+    Integer pixels (the squared magnitudes are exact and order the channels as scikit-image's
+    ``hypot`` does). A whole row at a time, in a loop that vectorizes: with three channels the
+    per-pixel loop with its branches took 4.3 ms more than gray on 1000 CIFAR images.
+    """
+    H, W, _ = image.shape
+    up, down = (r - 1, r + 1) if 0 < r < H - 1 else (r, r)
+    for c in range(1, W - 1):
+        g_rows[c], g_cols[c] = _strongest(image, r, c, up, down, c - 1, c + 1)
+    for c in (0, W - 1):  # the border columns have no column gradient
+        g_rows[c], g_cols[c] = _strongest(image, r, c, up, down, c, c)
+
+
+@njit(**EXACT_HELPER_OPTIONS)
+def _cell_row(v, one, int_pixels, i, cell, bins, exact_bins, near, slot, mag_scratch, int_grads, totals, hist):
     """Histograms of row ``i`` of cells into ``hist[i]`` (float64, as scikit-image rounds).
 
     ``v`` holds the pixels, in the working dtype (that of ``one``) or as raw integers
-    (``int_pixels``). ``exact_bins`` (H, W), when not empty, gives every pixel's bin as NumPy
-    computed it; otherwise a gradient near an edge sets ``near[slot]`` (its image is then
-    computed again with exact bins) and is binned by the C library's ``atan2`` meanwhile.
+    (``int_pixels``: then the strongest channel's gradients are taken a row at a time into
+    ``int_grads``, int32 (2, cell rows, W)). ``exact_bins`` (H, W), when not
+    empty, gives every pixel's bin as NumPy computed it; otherwise a gradient near an edge
+    sets ``near[slot]`` (its image is then computed again with exact bins) and is binned by
+    the C library's ``atan2`` meanwhile.
     """
     H, W, C = v.shape
     c_row, c_col = cell
     n_cells_col = hist.shape[1]
     n_bins = hist.shape[2]
     area = np.float32(c_row * c_col)
+    by_rows = int_pixels  # integer pixels: every gradient a row at a time, exact
+    if by_rows:
+        for r in range(c_row):
+            _int_gradient_row(v, i * c_row + r, int_grads[0, r], int_grads[1, r])
     for j in range(n_cells_col):
         totals[:] = 0.0
         for r in range(i * c_row, (i + 1) * c_row):
@@ -98,15 +140,14 @@ def _cell_row(v, one, int_pixels, i, cell, bins, exact_bins, near, slot, mag_scr
                 g_row = 0.0
                 g_col = 0.0
                 best = -1.0
-                for ch in range(C):
+                if by_rows:
+                    g_row = np.float64(int_grads[0, r - i * c_row, c])
+                    g_col = np.float64(int_grads[1, r - i * c_row, c])
+                for ch in range(0 if by_rows else C):
                     gr = one * v[r + 1, c, ch] - one * v[r - 1, c, ch] if 0 < r < H - 1 else one - one
                     gc = one * v[r, c + 1, ch] - one * v[r, c - 1, ch] if 0 < c < W - 1 else one - one
                     if C == 1:
                         m = 0.0
-                    elif int_pixels:
-                        # integer gradients: squared magnitudes are exact and order the
-                        # channels as scikit-image's hypot does, without its cost
-                        m = np.float64(gr) * gr + np.float64(gc) * gc
                     else:
                         # compare magnitudes in the working dtype, as scikit-image does
                         mag_scratch[0] = math.hypot(gr, gc)
@@ -168,15 +209,17 @@ def _block_row(hist, i, block, out):
 
 
 @njit(**EXACT_HELPER_OPTIONS)
-def _image_cells(image, one, int_pixels, transform_sqrt, cell, bins, exact_bins, near, slot, v, totals, scratch, hist):
+def _image_cells(
+    image, one, int_pixels, transform_sqrt, cell, bins, exact_bins, near, slot, v, totals, scratch, int_grads, hist
+):
     """Every cell histogram of one image into ``hist``."""
     if transform_sqrt:
         _load(image, one, transform_sqrt, v)
         for i in range(hist.shape[0]):
-            _cell_row(v, one, False, i, cell, bins, exact_bins, near, slot, scratch, totals, hist)
+            _cell_row(v, one, False, i, cell, bins, exact_bins, near, slot, scratch, int_grads, totals, hist)
     else:  # read the pixels where they are
         for i in range(hist.shape[0]):
-            _cell_row(image, one, int_pixels, i, cell, bins, exact_bins, near, slot, scratch, totals, hist)
+            _cell_row(image, one, int_pixels, i, cell, bins, exact_bins, near, slot, scratch, int_grads, totals, hist)
 
 
 @njit(**EXACT_PARALLEL_OPTIONS)
@@ -193,6 +236,7 @@ def hog_images_kernel(images, one, int_pixels, transform_sqrt, cell, block, bins
     for k in prange(chunks):
         v = np.full((H, W, C) if transform_sqrt else (0, 0, 0), one)  # in the working dtype
         scratch = np.full(1, one)
+        int_grads = np.empty((2, cell[0], W), dtype=np.int32)
         totals = np.empty(n_bins, dtype=np.float32)
         own = np.empty((0 if keep_cells else H // cell[0], W // cell[1], n_bins))
         no_exact = np.empty((0, 0), dtype=exact_bins.dtype)
@@ -200,7 +244,20 @@ def hog_images_kernel(images, one, int_pixels, transform_sqrt, cell, block, bins
             cells = hist[n] if keep_cells else own
             exact = exact_bins[n] if exact_bins.shape[0] > 0 else no_exact
             _image_cells(
-                images[n], one, int_pixels, transform_sqrt, cell, bins, exact, near, n, v, totals, scratch, cells
+                images[n],
+                one,
+                int_pixels,
+                transform_sqrt,
+                cell,
+                bins,
+                exact,
+                near,
+                n,
+                v,
+                totals,
+                scratch,
+                int_grads,
+                cells,
             )
             if not keep_cells:
                 for i in range(out.shape[1]):
@@ -225,12 +282,14 @@ def hog_image_kernel(image, one, int_pixels, transform_sqrt, cell, block, bins, 
         for i in prange(n_cells_row):
             totals = np.empty(n_bins, dtype=np.float32)
             scratch = np.empty(1, dtype=out.dtype)
-            _cell_row(v, one, False, i, cell, bins, exact_bins, near, i, scratch, totals, hist)
+            no_grads = np.empty((2, 0, 0), dtype=np.int32)
+            _cell_row(v, one, False, i, cell, bins, exact_bins, near, i, scratch, no_grads, totals, hist)
     else:
         for i in prange(n_cells_row):
             totals = np.empty(n_bins, dtype=np.float32)
             scratch = np.empty(1, dtype=out.dtype)
-            _cell_row(image, one, int_pixels, i, cell, bins, exact_bins, near, i, scratch, totals, hist)
+            int_grads = np.empty((2, cell[0], W), dtype=np.int32)
+            _cell_row(image, one, int_pixels, i, cell, bins, exact_bins, near, i, scratch, int_grads, totals, hist)
     for i in prange(out.shape[0]):
         _block_row(hist, i, block, out)
 
