@@ -29,34 +29,49 @@ SCORE_BYTES = 1 << 25
 
 
 @njit(**HELPER_OPTIONS)
-def _fill_patches(image, first, n_rows, p, stride, Q, eps, shift, x, P):
+def _fill_patches(image, small_ints, first, n_rows, p, stride, Q, eps, shift, x, P):
     """Rows [0, n_rows) of ``P``: patches number ``first + t``, normalized, minus ``shift``.
 
     ``x`` (D,) float64 is scratch: the statistics of float images are taken before any
-    rounding to float32.
+    rounding to float32, in two passes (no cancellation for large values). ``small_ints``
+    (integers of at most 16 bits): the sum and the sum of squares are exact in int64, so one
+    pass gives the same variance (9.6 against 6.1 ms for the patches of 200 CIFAR images).
     """
     C = image.shape[2]
     D = P.shape[1]
+    row_values = p * C
+    flat = image.reshape(image.shape[0], image.shape[1] * C)  # a patch row is contiguous here
     for t in range(n_rows):
         pos = first + t
         r0 = (pos // Q) * stride
-        c0 = (pos % Q) * stride
+        c0 = (pos % Q) * stride * C
         total = 0.0
+        int_total = 0
+        int_squares = 0
         k = 0
         for r in range(p):
-            for c in range(p):
-                for ch in range(C):
-                    x[k] = np.float64(image[r0 + r, c0 + c, ch])
+            line = flat[r0 + r]
+            for j in range(row_values):
+                x[k] = np.float64(line[c0 + j])
+                if small_ints:
+                    v = np.int64(line[c0 + j])
+                    int_total += v
+                    int_squares += v * v
+                else:
                     total += x[k]
-                    k += 1
+                k += 1
         mean = 0.0
         scale = 1.0
         if eps >= 0.0:
-            mean = total / D
-            ss = 0.0
-            for k in range(D):  # two passes: no cancellation for large-valued float images
-                d = x[k] - mean
-                ss += d * d
+            if small_ints:
+                mean = int_total / D
+                ss = (int_squares * D - int_total * int_total) / D  # exact integers until here
+            else:
+                mean = total / D
+                ss = 0.0
+                for k in range(D):
+                    d = x[k] - mean
+                    ss += d * d
             scale = 1.0 / np.sqrt(ss / (D - 1) + eps)
         for k in range(D):
             P[t, k] = (x[k] - mean) * scale - shift[k]
@@ -111,7 +126,9 @@ ENCODING_CODES = {name: code for code, name in enumerate(KMEANS_FEATURES_ENCODIN
 
 
 @njit(**PARALLEL_OPTIONS)
-def encode_pooled_kernel(images, p, stride, eps, shift, whiten, CT, c_sq, encoding, alpha, grid_rows, grid_cols, out):
+def encode_pooled_kernel(
+    images, small_ints, p, stride, eps, shift, whiten, CT, c_sq, encoding, alpha, grid_rows, grid_cols, out
+):
     N, H, W, C = images.shape
     R = (H - p) // stride + 1
     Q = (W - p) // stride + 1
@@ -128,7 +145,7 @@ def encode_pooled_kernel(images, p, stride, eps, shift, whiten, CT, c_sq, encodi
         sums = out[n]
         for b in range(0, n_pos, block):
             n_rows = min(block, n_pos - b)
-            _fill_patches(images[n], b, n_rows, p, stride, Q, eps, shift, x, P)
+            _fill_patches(images[n], small_ints, b, n_rows, p, stride, Q, eps, shift, x, P)
             np.dot(P, whiten, Wh)
             np.dot(Wh, CT, S)
             for t in range(n_rows):
@@ -155,7 +172,8 @@ def encode_pooled(images, p, stride, eps, shift, whiten, centroids, encoding, al
     shift = np.ascontiguousarray(shift, dtype=np.float32)
     whiten = np.ascontiguousarray(whiten, dtype=np.float32)
     eps = -1.0 if eps is None else float(eps)
+    small_ints = images.dtype.kind in "ui" and images.dtype.itemsize <= 2
     with single_threaded_blas():
-        encode_pooled_kernel(images, p, stride, eps, shift, whiten, CT, c_sq, code, np.float32(alpha), grid[0], grid[1],
-                             out)  # fmt: skip
+        encode_pooled_kernel(images, small_ints, p, stride, eps, shift, whiten, CT, c_sq, code, np.float32(alpha),
+                             grid[0], grid[1], out)  # fmt: skip
     return out
