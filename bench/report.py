@@ -174,7 +174,7 @@ def ladder_table(groups: dict[str, dict[str, dict]], op_name: str, names: list[s
     """One row per group of the operation: each contender's median and jit's speed-up over it."""
     others = [n for n in names if n != "jit"]
     is_loss = OPERATIONS[op_name].contract == "losses"
-    gemm_bound = op_name == "kmeans_features"  # float32 products whatever the pixels' dtype
+    gemm_bound = OPERATIONS[op_name].contract == "kmeans_features"  # float32 products whatever the pixels' dtype
     head = ["operation", "shape", "dtype", *names, "jit GFLOP/s"]
     head += ["% of matmul", "x floor", "x GEMMs"] if is_loss else ["% of f32 matmul"] if gemm_bound else []
     head += [f"jit vs {n}" for n in others]
