@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from fastlin._progress import Progress
+from fastlin._spec import n_chunks, use_gemm
 from fastlin._validation import (
     FLOAT_DTYPES,
     MAX_ITERS,
@@ -233,6 +234,77 @@ def _check_parameters(state: SGDState, lr: float) -> None:
         )
 
 
+#: steps run in one compiled call between returns to Python (a multiple of CHECK_EVERY)
+SEGMENT = CHECK_EVERY
+
+
+def _compiled_steps_apply(kind, X, state, batches, impl) -> bool:
+    """Whether the jit tier's compiled loop runs the steps (:mod:`fastlin.jit.sgd_steps`).
+
+    Mini-batches on the register-tile path, W and its velocity in the kernel's layout; the
+    many-class GEMM path and the full batch call BLAS from Python each step anyway.
+    """
+    return (
+        impl == "jit"
+        and not batches.full
+        and not use_gemm(state.W.shape[1], state.W.dtype)
+        and state.W.T.flags.c_contiguous
+        and state.W.T.flags.writeable
+        and state.velocity_W.T.flags.c_contiguous
+        and state.velocity_W.T.flags.writeable
+    )
+
+
+def _compiled_steps(kind, X, y, state, batches, schedule, num_iters, delta, coefficients, momentum,
+                    fit_intercept, n_threads, history, progress):  # fmt: skip
+    """Run the steps a segment at a time in compiled code; ``(steps done, last rate, pending)``.
+
+    ``pending``: the batches drawn but not run. Fewer than ``num_iters`` steps are done when
+    a step's loss or gradient is not finite, or the schedule refuses a rate: the caller's
+    loop then runs that step (with the batch already drawn for it) in Python, which raises
+    the error it always raised.
+    """
+    from fastlin import _tiers
+    from fastlin.jit.losses import CODES
+    from fastlin.jit.sgd_steps import sgd_steps
+
+    steps = _tiers._passing_interrupts(sgd_steps)
+    dtype = state.W.dtype.type
+    Xk = X.view(np.uint16) if X.dtype == np.float16 else X  # the kernel widens float16 itself
+    chunks = n_chunks(batches.size, "losses")
+    l2, l1 = (float(c) for c in coefficients)
+    it, lr = 0, math.nan
+    while it < num_iters:
+        rates = []
+        for s in range(min(SEGMENT - state.step % SEGMENT, num_iters - it)):
+            try:
+                rates.append(_rate(schedule, state.step + s))
+            except (TypeError, FloatingPointError):
+                break  # the Python loop raises it at its step
+        if not rates:
+            return it, lr, []
+        picked = [batches.next() for _ in rates]
+        rows = np.stack([r for r, _ in picked])
+        weights = np.stack([w for _, w in picked])
+        n = len(rates)
+        with _tiers.threads("jit", n_threads):
+            completed = steps(
+                Xk, rows, state.W.T, state.b, y[rows], weights, float(delta), CODES[kind], l2, l1, chunks,
+                np.array(rates, dtype=dtype), np.array([momentum], dtype=dtype), fit_intercept,
+                state.velocity_W.T, state.velocity_b, history[it : it + n],
+            )  # fmt: skip
+        it += completed
+        state.step += completed
+        if completed:
+            lr = rates[completed - 1]
+            progress.update(it, history[it - 1])
+        if completed < n:
+            return it, lr, picked[completed:]
+        if state.step % CHECK_EVERY == 0:
+            _check_parameters(state, lr)
+    return it, lr, []
+
+
 def _sgd(
     kind,
     X,
@@ -262,8 +334,15 @@ def _sgd(
     lr = math.nan
     done = 0  # steps whose loss is in history
     try:
-        for it in range(num_iters):
-            rows, weights = batches.next()
+        first, pending = 0, []
+        if _compiled_steps_apply(kind, X, state, batches, impl):
+            first, lr, pending = _compiled_steps(
+                kind, X, y, state, batches, schedule, num_iters, delta, coefficients, momentum,
+                fit_intercept, n_threads, history, progress,
+            )  # fmt: skip
+            done = first
+        for it in range(first, num_iters):  # what the compiled loop left (from the step it stopped at)
+            rows, weights = pending.pop(0) if pending else batches.next()
             yb = y if rows is None else y[rows]
             lr = _rate(schedule, state.step)
             try:
