@@ -287,11 +287,12 @@ def _compiled_steps(kind, X, y, state, batches, schedule, num_iters, delta, coef
         rows = np.stack([r for r, _ in picked])
         weights = np.stack([w for _, w in picked])
         n = len(rates)
+        with np.errstate(over="ignore"):  # a rate past W's dtype: inf, as the Python loop's update makes it
+            rates_w, momentum_w = np.array(rates, dtype=dtype), np.array([momentum], dtype=dtype)
         with _tiers.threads("jit", n_threads):
             completed = steps(
                 Xk, rows, state.W.T, state.b, y[rows], weights, float(delta), CODES[kind], l2, l1, chunks,
-                np.array(rates, dtype=dtype), np.array([momentum], dtype=dtype), fit_intercept,
-                state.velocity_W.T, state.velocity_b, history[it : it + n],
+                rates_w, momentum_w, fit_intercept, state.velocity_W.T, state.velocity_b, history[it : it + n],
             )  # fmt: skip
         it += completed
         state.step += completed

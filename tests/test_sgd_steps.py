@@ -89,3 +89,13 @@ def test_compiled_steps_leave_a_refused_rate_to_the_python_loop(monkeypatch):
             _run(monkeypatch, compiled, X, y, schedule=schedule)
         messages.append((str(info.value), len(info.value.loss_history)))
     assert messages[1] == messages[0] and messages[0][1] == 137
+
+
+def test_compiled_steps_take_a_rate_past_float32_as_the_python_loop_does(monkeypatch):
+    X, y = _data()
+    errors = []
+    for compiled in (False, True):
+        with pytest.raises(FloatingPointError) as info:
+            _run(monkeypatch, compiled, X, y, learning_rate=1e50)
+        errors.append((str(info.value), len(info.value.loss_history)))
+    assert errors[1] == errors[0]
