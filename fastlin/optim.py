@@ -238,7 +238,7 @@ def _check_parameters(state: SGDState, lr: float) -> None:
 SEGMENT = CHECK_EVERY
 
 
-def _compiled_steps_apply(kind, X, state, batches, impl) -> bool:
+def _compiled_steps_apply(state: SGDState, batches: _Batches, impl: str) -> bool:
     """Whether the jit tier's compiled loop runs the steps (:mod:`fastlin.jit.sgd_steps`).
 
     Mini-batches on the register-tile path, W and its velocity in the kernel's layout; the
@@ -336,7 +336,7 @@ def _sgd(
     done = 0  # steps whose loss is in history
     try:
         first, pending = 0, []
-        if _compiled_steps_apply(kind, X, state, batches, impl):
+        if _compiled_steps_apply(state, batches, impl):
             first, lr, pending = _compiled_steps(
                 kind, X, y, state, batches, schedule, num_iters, delta, coefficients, momentum,
                 fit_intercept, n_threads, history, progress,
