@@ -129,8 +129,7 @@ def _cell_row(v, one, int_pixels, i, cell, bins, exact_bins, near, slot, mag_scr
     n_cells_col = hist.shape[1]
     n_bins = hist.shape[2]
     area = np.float32(c_row * c_col)
-    by_rows = int_pixels  # integer pixels: every gradient a row at a time, exact
-    if by_rows:
+    if int_pixels:  # every gradient a row at a time, exact
         for r in range(c_row):
             _int_gradient_row(v, i * c_row + r, int_grads[0, r], int_grads[1, r])
     for j in range(n_cells_col):
@@ -140,10 +139,10 @@ def _cell_row(v, one, int_pixels, i, cell, bins, exact_bins, near, slot, mag_scr
                 g_row = 0.0
                 g_col = 0.0
                 best = -1.0
-                if by_rows:
+                if int_pixels:
                     g_row = np.float64(int_grads[0, r - i * c_row, c])
                     g_col = np.float64(int_grads[1, r - i * c_row, c])
-                for ch in range(0 if by_rows else C):
+                for ch in range(0 if int_pixels else C):
                     gr = one * v[r + 1, c, ch] - one * v[r - 1, c, ch] if 0 < r < H - 1 else one - one
                     gc = one * v[r, c + 1, ch] - one * v[r, c - 1, ch] if 0 < c < W - 1 else one - one
                     if C == 1:

@@ -7,7 +7,7 @@ added up in chunk order at the end (no two ``prange`` iterations write one eleme
 
 The dot products of a block of 256 rows are one single-threaded BLAS GEMM from ``k * D >=
 GEMM_WORK`` (256) on; below it, the loss kernels' register tiles, which need no call. With 32
-centers or more the nearest one is found by loops that vectorize (:func:`_nearest`). Measured
+centers or more the nearest one is found by loops that vectorize (``_tiles.nearest_lanes``). Measured
 on 100,000 points of 32 values and 64 centers (AVX-512, 2 cores): 11.4 ms a step with the
 tiles and a scalar search, 4.8 with the GEMM and the vectorized one; with 8 x 8 the tiles
 stay ahead (2.0 against 2.4 ms), with 16 x 16 the GEMM (1.5 against 3.1).
@@ -18,37 +18,7 @@ from numba import njit, prange
 
 from fastlin._config import HELPER_OPTIONS, PARALLEL_OPTIONS, single_threaded_blas
 from fastlin._spec import BLOCK_ROWS, n_chunks
-from fastlin.jit._tiles import block_scores, nearest
-
-LANES = 16
-
-
-@njit(inline="always", **HELPER_OPTIONS)
-def _nearest(S, r, c_sq, d, lanes):
-    """The ``c`` minimizing ``c_sq[c] - 2 S[r, c]``, the first on ties (``d`` (k,), ``lanes`` (16,): scratch).
-
-    With ``S[r, c] = x . v_c`` that is the nearest center to ``x``. Loops that vectorize
-    (the distances, their minimum 16 lanes at a time), then the first index holding it,
-    where one ``argmin`` loop with its branch stays scalar: the search alone over 100,000
-    points and 64 centers took 2.1 against 2.4 ms.
-    """
-    k = S.shape[1]
-    for c in range(k):
-        d[c] = c_sq[c] - 2.0 * np.float64(S[r, c])
-    lanes[:] = d[0]
-    for c0 in range(0, k - LANES + 1, LANES):
-        for lane in range(LANES):
-            v = d[c0 + lane]
-            lanes[lane] = v if v < lanes[lane] else lanes[lane]
-    low = lanes[0]
-    for lane in range(LANES):
-        low = lanes[lane] if lanes[lane] < low else low
-    for c in range(k - k % LANES, k):
-        low = d[c] if d[c] < low else low
-    for c in range(k):
-        if d[c] == low:
-            return c
-    return 0  # only if a distance is NaN: the caller's finiteness check reports it
+from fastlin.jit._tiles import LANES, block_scores, nearest, nearest_lanes
 
 
 @njit(**HELPER_OPTIONS)
@@ -62,7 +32,7 @@ def _assign(X, b, n_rows, S, centers, c_sq, labels, min_sq, sums, counts, d, lan
     wide = centers.shape[0] >= 2 * LANES  # enough centers for the lanes to pay
     for r in range(n_rows):
         i = b + r
-        best = _nearest(S, r, c_sq, d, lanes) if wide else nearest(S, r, c_sq)
+        best = nearest_lanes(S, r, c_sq, d, lanes) if wide else nearest(S, r, c_sq)
         labels[i] = best
         exact = 0.0
         for j in range(D):

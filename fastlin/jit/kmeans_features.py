@@ -163,6 +163,7 @@ def encode_pooled_kernel(
 
 
 def encode_pooled(images, p, stride, eps, shift, whiten, centroids, encoding, alpha, grid):
+    images = np.ascontiguousarray(images)  # the patch rows are read as flat runs (no copy when already so)
     centroids = np.ascontiguousarray(centroids, dtype=np.float32)
     CT = np.ascontiguousarray(centroids.T)
     c_sq = np.einsum("ij,ij->i", centroids, centroids)
