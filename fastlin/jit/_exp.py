@@ -3,7 +3,9 @@
 Numba turns ``np.exp`` into a call of the C library's scalar ``exp`` per element, which keeps
 its loop from vectorizing. :func:`exp_shifted` computes ``exp(x) = 2**n * exp(r)`` with
 ``n = round(x / ln 2)`` and ``|r| <= ln(2) / 2`` instead: ``exp(r)`` by its Taylor polynomial,
-``2**n`` added to the result's exponent bits, no branch. ``ln 2`` is split in two so that
+times ``2**n``, a float built from its exponent bits in the integer view of a scratch row, no
+branch (the shifted scores are at most 0 and above the floor, so ``2**n`` and the result
+are normal numbers and the product is exact). ``ln 2`` is split in two so that
 ``n * LN2_HI`` is exact. Which precision is chosen at typing time (an ``overload``):
 
 - float32: degree 8 (relative error under 3e-7, a few ulps), 0 below -87;
@@ -30,22 +32,22 @@ LN2_LO_64 = 1.90821492927058770002e-10
 #: exp(x) below these underflows the type's normal range: it is taken as 0
 FLOOR_32 = -87.0
 FLOOR_64 = -708.0
-UNDERFLOW = -100_000  # the exponent that marks such a score
 #: 1 / k! for k = 13 down to 2 (the float64 polynomial's Horner steps; 1 + r closes it)
 INVERSE_FACTORIALS_64 = tuple(1.0 / float(np.prod(np.arange(1, k + 1, dtype=np.float64))) for k in range(13, 1, -1))
 
 
-def exp_shifted(row, top, exponents):
+def exp_shifted(row, top, scales):
     """``row[j] = exp(row[j] - top)`` in place (each <= 1); returns their sum (float64).
 
-    ``row`` float32 or float64, ``exponents`` an int32 scratch of the row's length.
+    ``row`` float32 or float64, ``scales`` a scratch of the row's length and dtype.
     """
     raise NotImplementedError  # pragma: no cover - compiled through the overload below
 
 
 @njit(inline="always", **HELPER_OPTIONS)
-def _exp_shifted_32(row, top, exponents):
+def _exp_shifted_32(row, top, scales):
     C = row.shape[0]
+    bits = scales.view(np.int32)
     for j in range(C):
         x = row[j] - top
         under = x < np.float32(FLOOR_32)
@@ -61,20 +63,19 @@ def _exp_shifted_32(row, top, exponents):
         p = p * r + np.float32(0.5)
         p = p * r + np.float32(1.0)
         row[j] = p * r + np.float32(1.0)
-        exponents[j] = UNDERFLOW if under else np.int32(n)
-    bits = row.view(np.int32)
-    for j in range(C):
-        scaled = bits[j] + (exponents[j] << 23)
-        bits[j] = 0 if exponents[j] == UNDERFLOW else scaled
+        bits[j] = 0 if under else (np.int32(n) + 127) << 23  # 2**n (0 below the floor)
     total = 0.0
     for j in range(C):
-        total += row[j]
+        v = row[j] * scales[j]
+        row[j] = v
+        total += v
     return total
 
 
 @njit(inline="always", **HELPER_OPTIONS)
-def _exp_shifted_64(row, top, exponents):
+def _exp_shifted_64(row, top, scales):
     C = row.shape[0]
+    bits = scales.view(np.int64)
     for j in range(C):
         x = row[j] - top
         under = x < FLOOR_64
@@ -85,27 +86,25 @@ def _exp_shifted_64(row, top, exponents):
         for k in range(1, len(INVERSE_FACTORIALS_64)):
             p = p * r + INVERSE_FACTORIALS_64[k]
         row[j] = (p * r + 1.0) * r + 1.0
-        exponents[j] = UNDERFLOW if under else np.int32(n)
-    bits = row.view(np.int64)
-    for j in range(C):
-        scaled = bits[j] + (np.int64(exponents[j]) << 52)
-        bits[j] = 0 if exponents[j] == UNDERFLOW else scaled
+        bits[j] = 0 if under else (np.int64(n) + 1023) << 52
     total = 0.0
     for j in range(C):
-        total += row[j]
+        v = row[j] * scales[j]
+        row[j] = v
+        total += v
     return total
 
 
 @overload(exp_shifted)
-def _exp_shifted(row, top, exponents):
+def _exp_shifted(row, top, scales):
     if row.dtype == types.float32:
 
-        def single(row, top, exponents):
-            return _exp_shifted_32(row, top, exponents)
+        def single(row, top, scales):
+            return _exp_shifted_32(row, top, scales)
 
         return single
 
-    def double(row, top, exponents):
-        return _exp_shifted_64(row, top, exponents)
+    def double(row, top, scales):
+        return _exp_shifted_64(row, top, scales)
 
     return double

@@ -29,6 +29,7 @@ from numba import njit, prange
 
 from fastlin._config import HELPER_OPTIONS, JIT_OPTIONS, PARALLEL_OPTIONS
 from fastlin._spec import BLOCK_ROWS, n_chunks, use_gemm
+from fastlin.jit._bits import float_keys, order_key
 from fastlin.jit._exp import exp_shifted
 from fastlin.jit._half import block_rows, half_scratch
 from fastlin.jit._tiles import block_grad, block_scores
@@ -228,25 +229,26 @@ def loss_grad_kernel(X, rows, WT, bias, y, weights, delta, kind, l2, l1, chunks)
 
 
 @njit(inline="always", **HELPER_OPTIONS)
-def _row_max(row, lanes):
-    """The largest of a row, 16 lanes at a time (``lanes`` (16,), scratch) so the loop vectorizes.
+def _add_bias_range(row, bias, extremes):
+    """``row += bias``; returns the row's largest and smallest values, NaN if it holds one.
 
-    A plain ``max`` reduction keeps Numba's loop scalar (vectorizing it needs the no-NaN
-    fastmath flag, which fastlin never sets): 4x slower on 1M scores. A NaN is skipped here;
-    the caller's finiteness check reports it.
+    Found over the order keys of :mod:`fastlin.jit._bits`, whose loop vectorizes (a float
+    ``max`` reduction stays scalar without the no-NaN fastmath flag: 4x slower on 1M
+    scores). ``extremes`` (2,) of the row's dtype is scratch.
     """
-    C = row.shape[0]
-    lanes[:] = row[0]
-    for j in range(0, C - 15, 16):
-        for lane in range(16):
-            v = row[j + lane]
-            lanes[lane] = v if v > lanes[lane] else lanes[lane]
-    top = lanes[0]
-    for lane in range(16):
-        top = lanes[lane] if lanes[lane] > top else top
-    for j in range(C - C % 16, C):
-        top = row[j] if row[j] > top else top
-    return top
+    for j in range(row.shape[0]):
+        row[j] += bias[j]
+    bits = float_keys(row)
+    high = order_key(bits[0])
+    low = high
+    for j in range(row.shape[0]):
+        k = order_key(bits[j])
+        high = max(high, k)
+        low = min(low, k)
+    keys = float_keys(extremes)
+    keys[0] = order_key(high)
+    keys[1] = order_key(low)
+    return extremes[0], extremes[1]
 
 
 @njit(inline="always", **HELPER_OPTIONS)
@@ -300,21 +302,27 @@ def _ovr_row_wide(S, r, yi, wi, delta, squared):
 
 
 @njit(inline="always", **HELPER_OPTIONS)
-def _softmax_row_wide(S, r, yi, wi, exponents, lanes):
-    """:func:`_softmax_row` for one row of many classes, in place: ``S[r]`` becomes dL/dscores.
+def _softmax_row_wide(S, r, yi, wi, bias, scales, extremes, db):
+    """:func:`_softmax_row` for one row of many classes, in place, the bias added first.
 
-    The exponentials by :func:`fastlin.jit._exp.exp_shifted`, whose loops vectorize.
+    ``S[r]`` becomes dL/dscores, added to ``db`` (float64); returns the loss and whether
+    every score was finite. Four loops over the row, each vectorized: the bias, the largest and smallest scores;
+    the exponentials (:func:`fastlin.jit._exp.exp_shifted`, two loops); the
+    probabilities and ``db``.
     """
-    C = S.shape[1]
     row = S[r]
-    top = _row_max(row, lanes)
+    top, bottom = _add_bias_range(row, bias, extremes)
     correct = np.float64(row[yi])
-    total = exp_shifted(row, top, exponents)
+    total = exp_shifted(row, top, scales)
     scale = wi / total
-    for j in range(C):
+    for j in range(row.shape[0]):
         row[j] *= scale
-    row[yi] -= wi
-    return wi * (np.log(total) + np.float64(top) - correct)
+        db[j] += row[j]  # the stored (rounded) gradient, as the GEMM reads it
+    before = row[yi]
+    row[yi] = before - wi
+    db[yi] += np.float64(row[yi]) - np.float64(before)
+    finite = np.isfinite(top) and np.isfinite(bottom) and np.isfinite(total)
+    return wi * (np.log(total) + np.float64(top) - correct), finite
 
 
 @njit(**JIT_OPTIONS)
@@ -332,22 +340,25 @@ def scores_pass_kernel(S, bias, y, weights, delta, kind, chunks):
     partial_db = np.zeros((chunks, C))
     partial_finite = np.ones(chunks, dtype=np.bool_)
     for k in range(chunks):
-        exponents = np.empty(C, dtype=np.int32)
-        lanes = np.empty(16, dtype=S.dtype)
+        scales = np.empty(C, dtype=S.dtype)
+        extremes = np.empty(2, dtype=S.dtype)
         loss = 0.0
         finite = True
         for r in range(k * N // chunks, (k + 1) * N // chunks):
+            yi = y[r]
+            wi = weights[r]
+            if kind == SOFTMAX:
+                row_loss, row_finite = _softmax_row_wide(S, r, yi, wi, bias, scales, extremes, partial_db[k])
+                loss += row_loss
+                finite &= row_finite
+                continue
             total = 0.0  # in float64 no finite score overflows it: a NaN or inf among them shows
             for c in range(C):
                 v = S[r, c] + bias[c]
                 S[r, c] = v
                 total += v
             finite &= np.isfinite(total)
-            yi = y[r]
-            wi = weights[r]
-            if kind == SOFTMAX:
-                loss += _softmax_row_wide(S, r, yi, wi, exponents, lanes)
-            elif kind >= OVR_SVM:
+            if kind >= OVR_SVM:
                 loss += _ovr_row_wide(S, r, yi, wi, delta, kind == OVR_SQUARED_HINGE)
             else:
                 loss += _hinge_row_wide(S, r, yi, wi, delta, kind == SQUARED_HINGE)
