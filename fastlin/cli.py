@@ -190,7 +190,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     coates = train.add_argument_group("coates features (Coates, Lee & Ng 2011)")
     coates.add_argument(
-        "--centroids", type=_positive_int, default=3200, help="codebook size (default 3200; the papers': 1600)"
+        "--centroids", type=_positive_int, default=2400, help="codebook size (default 2400; the papers': 1600)"
     )
     coates.add_argument(
         "--patches",
@@ -220,6 +220,13 @@ def build_parser() -> argparse.ArgumentParser:
         choices=DICTIONARIES,
         default="omp1",
         help="the codebook: OMP-1 atoms (default), k-means centroids, or random whitened patches",
+    )
+    coates.add_argument(
+        "--mirror",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="average each image's features with those of its left-right mirror image (default; twice the "
+        "encoding time, 1.3-2 points of accuracy)",
     )
     train.add_argument("--quiet", action="store_true", help="no progress bars")
     train.add_argument(
@@ -299,6 +306,7 @@ def _descriptor_params(name: str, args: argparse.Namespace) -> dict:
             encoding=args.encoding,
             alpha=args.alpha,
             dictionary=args.dictionary,
+            mirror=args.mirror,
             verbose=not args.quiet,
         )
     return params

@@ -383,8 +383,8 @@ def _ssim_bow_defaults(shape):
 
 def _coates_defaults(shape):
     return dict(
-        n_centroids=3200, n_patches=200_000, pooling_grid=(2, 2), power=0.5, encoding="soft-split", alpha=0.25,
-        dictionary="omp1", random_state=0,
+        n_centroids=2400, n_patches=200_000, pooling_grid=(2, 2), power=0.5, encoding="soft-split", alpha=0.25,
+        dictionary="omp1", mirror=True, random_state=0,
     )  # fmt: skip
 
 

@@ -124,6 +124,11 @@ class KMeansFeatures(FittedParams, TransformerMixin, BaseEstimator, fitted_param
         Each pooled feature is raised to this power; 0.5 (the square root) evens out the
         heavy-tailed sums and adds 1-3 points of accuracy on CIFAR-10 (not in the paper).
         At most 1, so the pooled features stay within float32's range.
+    mirror : bool, default False
+        Average each image's features with those of its left-right mirror image (after
+        ``power``): the features, and so a linear model on them, see an image and its mirror
+        image alike. Twice the encoding time, the same number of features; on CIFAR-10 it
+        adds 1.7 points of test accuracy with 1600 atoms (docs/results.md).
     n_patches : int, default 400000
         Patches sampled to fit the whitening and the codebook (held in memory as float32:
         at most 16 GiB of them).
@@ -168,6 +173,7 @@ class KMeansFeatures(FittedParams, TransformerMixin, BaseEstimator, fitted_param
         pooling_grid: tuple[int, int] = (2, 2),
         pooling: str = "sum",
         power: float = 1.0,
+        mirror: bool = False,
         n_patches: int = 400_000,
         max_iter: int = 10,
         kmeans_init: str = "gaussian",
@@ -188,6 +194,7 @@ class KMeansFeatures(FittedParams, TransformerMixin, BaseEstimator, fitted_param
         self.pooling_grid = pooling_grid
         self.pooling = pooling
         self.power = power
+        self.mirror = mirror
         self.n_patches = n_patches
         self.max_iter = max_iter
         self.kmeans_init = kmeans_init
@@ -214,6 +221,7 @@ class KMeansFeatures(FittedParams, TransformerMixin, BaseEstimator, fitted_param
             grid=check_pair("pooling_grid", self.pooling_grid),
             mean=check_choice("pooling", self.pooling, POOLINGS) == "mean",
             power=check_scalar("power", self.power, low=0.0, low_open=True, high=1.0),
+            mirror=check_bool("mirror", self.mirror),
             n_patches=check_int("n_patches", self.n_patches, low=1),
             max_iter=check_int("max_iter", self.max_iter, low=1, high=MAX_ITERS),
             init=check_choice("kmeans_init", self.kmeans_init, KMEANS_INITS),
@@ -362,22 +370,35 @@ class KMeansFeatures(FittedParams, TransformerMixin, BaseEstimator, fitted_param
         check_result_size("the features", N * rows * cols * K, itemsize=4)
         out = np.empty((N, rows * cols * K), dtype=np.float32)
         progress = Progress(N, params["verbose"], what="encode")
-        fitted = (np.ascontiguousarray(a) for a in (self.shift_, self.whiten_, self.centroids_))
-        args = (params["p"], params["stride"], params["eps"], *fitted)
+        fitted = tuple(np.ascontiguousarray(a) for a in (self.shift_, self.whiten_, self.centroids_))
         for a in range(0, N, TRANSFORM_BATCH):
             b = min(N, a + TRANSFORM_BATCH)
-            codes = _tiers.run(
-                "kmeans_features", "encode_pooled", params["impl"], params["n_threads"], batch[a:b], *args,
-                params["encoding"], params["alpha"], (rows, cols),
-            )  # fmt: skip
-            out[a:b] = codes.reshape(b - a, -1)
+            chunk = out[a:b]
+            self._encode(batch[a:b], fitted, params, chunk)
+            if params["mirror"]:
+                chunk += self._encode(np.ascontiguousarray(batch[a:b, :, ::-1]), fitted, params)
+                chunk *= np.float32(0.5)
             progress.update(b, n=b - a)
         progress.close()
+        return out
+
+    def _encode(self, images: np.ndarray, fitted: tuple, params: dict, out: np.ndarray | None = None) -> np.ndarray:
+        """The pooled codes of a few images, divided by the cells' sizes and raised to ``power``."""
+        rows, cols = params["grid"]
+        codes = _tiers.run(
+            "kmeans_features", "encode_pooled", params["impl"], params["n_threads"], images,
+            params["p"], params["stride"], params["eps"], *fitted, params["encoding"], params["alpha"], (rows, cols),
+        )  # fmt: skip
+        codes = codes.reshape(len(images), -1)
+        if out is None:
+            out = codes
+        else:
+            out[...] = codes
         if params["mean"]:
-            R, Q = self._positions(batch.shape, params)
+            R, Q = self._positions(images.shape, params)
             i, j = np.divmod(np.arange(R * Q), Q)
             cells = np.bincount((i * rows // R) * cols + j * cols // Q, minlength=rows * cols)
-            out /= np.repeat(cells, K).astype(np.float32)
+            out /= np.repeat(cells, out.shape[1] // (rows * cols)).astype(np.float32)
         if params["power"] == 0.5:
             np.sqrt(out, out=out)
         elif params["power"] != 1.0:

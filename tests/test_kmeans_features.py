@@ -102,6 +102,7 @@ def test_gray_images_stride_and_float_pixels():
         (dict(zca_eps=0), "zca_eps"),
         (dict(contrast_eps=-1), "contrast_eps"),
         (dict(n_centroids=50, n_patches=10), "more than n_patches"),
+        (dict(mirror=1), "mirror"),
     ],
 )
 def test_bad_parameters_are_refused_before_any_work(kwargs, match):
@@ -251,6 +252,22 @@ def test_soft_threshold_encodings_follow_coates_and_ng(impl, encoding, dictionar
     assert ours.shape == (5, 4 * 8 * (2 if encoding == "soft-split" else 1)) and ours.dtype == np.float32
     assert (ref > 0).mean() > 0.2  # the threshold leaves real codes
     np.testing.assert_allclose(ours, ref, rtol=1e-4, atol=1e-3 * np.abs(ref).max())
+
+
+@pytest.mark.parametrize("impl", ["jit", "vectorized", "naive"])
+def test_mirror_averages_the_features_of_each_image_and_its_mirror_image(impl):
+    images = _images(5, 12, seed=4)
+    enc = KMeansFeatures(n_centroids=6, n_patches=600, encoding="soft-split", dictionary="omp1", power=0.5,
+                         mirror=True, random_state=0, impl=impl).fit(images)  # fmt: skip
+    ours = enc.transform(images)
+    # written out from the reference features: the quadrant sums of the image and of its left-right
+    # mirror image, each square-rooted, then averaged
+    ref = 0.5 * (np.sqrt(_soft_features(images, enc, True)) + np.sqrt(_soft_features(images[:, :, ::-1], enc, True)))
+    assert ours.shape == (5, 4 * 2 * 6) and ours.dtype == np.float32
+    np.testing.assert_allclose(ours, ref, rtol=1e-4, atol=1e-3 * np.abs(ref).max())
+    # an image and its mirror image get the same features only through the averaging
+    np.testing.assert_allclose(enc.transform(images[:, :, ::-1]), ours, rtol=1e-5, atol=1e-6)
+    assert not np.allclose(enc.set_params(mirror=False).transform(images[:, :, ::-1]), enc.transform(images))
 
 
 def test_omp1_learns_the_directions_of_its_data():
