@@ -42,20 +42,27 @@ def sgd_steps(
         total = loss + penalty
         if not (finite and np.isfinite(penalty) and np.isfinite(total)):
             return s
+        # Branch-free loops, so that they vectorize: an early exit or a test of the momentum
+        # inside the loop kept them scalar (32 against 7.5 ms for 1500 steps of 10 x 3073).
+        bad = False
         for c in range(C):
             for d in range(D):
-                if not np.isfinite(dWT[c, d]):
-                    return s
+                v = dWT[c, d]
+                bad |= (v - v) != 0  # NaN exactly when v is NaN or inf
+        if bad:
+            return s
         history[s] = total
         lr = rates[s]
-        for c in range(C):
-            for d in range(D):
-                step = dWT[c, d] * lr
-                if momentum[0] != 0:
-                    VWT[c, d] = VWT[c, d] * momentum[0] - step
+        m = momentum[0]
+        if m != 0:
+            for c in range(C):
+                for d in range(D):
+                    VWT[c, d] = VWT[c, d] * m - dWT[c, d] * lr
                     WT[c, d] += VWT[c, d]
-                else:
-                    WT[c, d] -= step
+        else:
+            for c in range(C):
+                for d in range(D):
+                    WT[c, d] -= dWT[c, d] * lr
         if fit_intercept:
             db_cast[:] = db
             for c in range(C):
