@@ -7,7 +7,7 @@ import sys
 import numpy as np
 import pytest
 
-from fastlin import cli
+from fastlin import cli, descriptors
 from fastlin.datasets import CIFAR10_FILES, load_cifar10, load_digits
 
 
@@ -157,6 +157,16 @@ def test_cli_coates_preset_is_the_soft_threshold_one_versus_rest_in_float16(caps
     assert float(out.split("test ")[1].split()[0]) > 0.85
     assert cli.main([*argv, "--iters", "300", "--polish", "20", "--quiet"]) == 0
     assert " and 20 L-BFGS iterations" in capsys.readouterr().out
+
+
+def test_cli_coates_preset_mirrors_and_no_mirror_turns_it_off():
+    parser = cli.build_parser()
+    preset = cli._descriptor_params("coates", parser.parse_args(["train", "--features", "coates"]))
+    assert preset["mirror"] is True and preset["n_centroids"] == 2400
+    plain = cli._descriptor_params("coates", parser.parse_args(["train", "--features", "coates", "--no-mirror"]))
+    assert plain["mirror"] is False
+    # the descriptor table's own preset (extract_features, fastlin.dask) mirrors too
+    assert descriptors.get("coates").defaults((32, 32, 3))["mirror"] is True
 
 
 def test_cli_cifar10_without_a_path_uses_the_cache(tmp_path, monkeypatch, capsys):
