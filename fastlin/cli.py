@@ -226,7 +226,7 @@ def build_parser() -> argparse.ArgumentParser:
         action=argparse.BooleanOptionalAction,
         default=True,
         help="average each image's features with those of its left-right mirror image (default; twice the "
-        "encoding time, 1.3-2 points of accuracy)",
+        "encoding time; 1.7-2.1 points of CIFAR-10 test accuracy)",
     )
     train.add_argument("--quiet", action="store_true", help="no progress bars")
     train.add_argument(
