@@ -306,9 +306,9 @@ def _softmax_row_wide(S, r, yi, wi, bias, scales, extremes, db):
     """:func:`_softmax_row` for one row of many classes, in place, the bias added first.
 
     ``S[r]`` becomes dL/dscores, added to ``db`` (float64); returns the loss and whether
-    every score was finite. Four loops over the row, each vectorized: the bias, the largest and smallest scores;
-    the exponentials (:func:`fastlin.jit._exp.exp_shifted`, two loops); the
-    probabilities and ``db``.
+    every score was finite. Five loops over the row, each vectorized: the bias; the largest
+    and smallest scores; the exponentials (:func:`fastlin.jit._exp.exp_shifted`, two
+    loops); the probabilities and ``db``.
     """
     row = S[r]
     top, bottom = _add_bias_range(row, bias, extremes)
