@@ -86,11 +86,13 @@ def test_alternating_with_numpy(benchmark, smoke, who, dtype):
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-@pytest.mark.parametrize("who", ["numpy", "torch"])
+@pytest.mark.parametrize("who", ["numpy", "numpy class-major", "torch"])
 @pytest.mark.parametrize("shape", [s for s in LOSS_BENCH_SHAPES["softmax"] if s[2] >= 100])
 def test_loss_gemms_reference(benchmark, smoke, shape, who, dtype):
     """The two products of a loss with many classes alone (``X @ W``, then ``X.T @ dS``): the
-    floor of the GEMM path, in NumPy's BLAS and in PyTorch's (which may link another)."""
+    floor of the GEMM path, in NumPy's BLAS and in PyTorch's (which may link another). NumPy's
+    also class-major (``W.T @ X.T``, then ``dS.T @ X`` from a (C, N) dS), the layout the jit
+    tier takes where the BLAS runs it faster (``fastlin._spec.gemm_class_major``)."""
     N, D, C = (64, 33, 16) if smoke else shape
     rng = np.random.default_rng(0)
     X = rng.standard_normal((N, D)).astype(dtype)
@@ -99,7 +101,11 @@ def test_loss_gemms_reference(benchmark, smoke, shape, who, dtype):
     if who == "torch":
         torch = pytest.importorskip("torch")
         X, W, G = (torch.from_numpy(a) for a in (X, W, G))
-    run = lambda: (X @ W, X.T @ G)  # noqa: E731
+    if who == "numpy class-major":
+        GT = np.ascontiguousarray(G.T)
+        run = lambda: (W.T @ X.T, GT @ X)  # noqa: E731
+    else:
+        run = lambda: (X @ W, X.T @ G)  # noqa: E731
     run()
     benchmark.group = f"gemms|{N}x{D}x{C}|{dtype}"
     benchmark.extra_info["who"] = who

@@ -44,28 +44,53 @@ def exp_shifted(row, top, scales):
     raise NotImplementedError  # pragma: no cover - compiled through the overload below
 
 
+def exp_shifted_lanes(values, tops, scales, totals):
+    """``values[i] = exp(values[i] - tops[i])`` in place (each <= 1); ``totals[i]`` (float64) += it.
+
+    The class-major softmax pass's form: one class's scores of a block of rows, each row
+    with its own maximum. ``tops`` and ``scales`` (scratch) of the values' length and dtype.
+    """
+    raise NotImplementedError  # pragma: no cover - compiled through the overload below
+
+
+@njit(inline="always", **HELPER_OPTIONS)
+def _parts_32(x):
+    """``exp(x)`` (x <= 0) as ``(exp(r), bits of 2**n)``: their product, taken by the caller, is it."""
+    under = x < np.float32(FLOOR_32)
+    x = max(x, np.float32(FLOOR_32))
+    n = np.floor(x * np.float32(LOG2E) + np.float32(0.5))
+    r = x - n * np.float32(LN2_HI_32) - n * np.float32(LN2_LO_32)
+    p = np.float32(1.0 / 40320.0)
+    p = p * r + np.float32(1.0 / 5040.0)
+    p = p * r + np.float32(1.0 / 720.0)
+    p = p * r + np.float32(1.0 / 120.0)
+    p = p * r + np.float32(1.0 / 24.0)
+    p = p * r + np.float32(1.0 / 6.0)
+    p = p * r + np.float32(0.5)
+    p = p * r + np.float32(1.0)
+    return p * r + np.float32(1.0), 0 if under else (np.int32(n) + 127) << 23  # 0 below the floor
+
+
+@njit(inline="always", **HELPER_OPTIONS)
+def _parts_64(x):
+    """:func:`_parts_32` in float64."""
+    under = x < FLOOR_64
+    x = max(x, FLOOR_64)
+    n = np.floor(x * LOG2E + 0.5)
+    r = (x - n * LN2_HI_64) - n * LN2_LO_64
+    p = INVERSE_FACTORIALS_64[0]
+    for k in range(1, len(INVERSE_FACTORIALS_64)):
+        p = p * r + INVERSE_FACTORIALS_64[k]
+    return (p * r + 1.0) * r + 1.0, 0 if under else (np.int64(n) + 1023) << 52
+
+
 @njit(inline="always", **HELPER_OPTIONS)
 def _exp_shifted_32(row, top, scales):
-    C = row.shape[0]
     bits = scales.view(np.int32)
-    for j in range(C):
-        x = row[j] - top
-        under = x < np.float32(FLOOR_32)
-        x = max(x, np.float32(FLOOR_32))
-        n = np.floor(x * np.float32(LOG2E) + np.float32(0.5))
-        r = x - n * np.float32(LN2_HI_32) - n * np.float32(LN2_LO_32)
-        p = np.float32(1.0 / 40320.0)
-        p = p * r + np.float32(1.0 / 5040.0)
-        p = p * r + np.float32(1.0 / 720.0)
-        p = p * r + np.float32(1.0 / 120.0)
-        p = p * r + np.float32(1.0 / 24.0)
-        p = p * r + np.float32(1.0 / 6.0)
-        p = p * r + np.float32(0.5)
-        p = p * r + np.float32(1.0)
-        row[j] = p * r + np.float32(1.0)
-        bits[j] = 0 if under else (np.int32(n) + 127) << 23  # 2**n (0 below the floor)
+    for j in range(row.shape[0]):
+        row[j], bits[j] = _parts_32(row[j] - top)
     total = 0.0
-    for j in range(C):
+    for j in range(row.shape[0]):
         v = row[j] * scales[j]
         row[j] = v
         total += v
@@ -74,37 +99,48 @@ def _exp_shifted_32(row, top, scales):
 
 @njit(inline="always", **HELPER_OPTIONS)
 def _exp_shifted_64(row, top, scales):
-    C = row.shape[0]
     bits = scales.view(np.int64)
-    for j in range(C):
-        x = row[j] - top
-        under = x < FLOOR_64
-        x = max(x, FLOOR_64)
-        n = np.floor(x * LOG2E + 0.5)
-        r = (x - n * LN2_HI_64) - n * LN2_LO_64
-        p = INVERSE_FACTORIALS_64[0]
-        for k in range(1, len(INVERSE_FACTORIALS_64)):
-            p = p * r + INVERSE_FACTORIALS_64[k]
-        row[j] = (p * r + 1.0) * r + 1.0
-        bits[j] = 0 if under else (np.int64(n) + 1023) << 52
+    for j in range(row.shape[0]):
+        row[j], bits[j] = _parts_64(row[j] - top)
     total = 0.0
-    for j in range(C):
+    for j in range(row.shape[0]):
         v = row[j] * scales[j]
         row[j] = v
         total += v
     return total
 
 
+@njit(inline="always", **HELPER_OPTIONS)
+def _exp_lanes_32(values, tops, scales, totals):
+    bits = scales.view(np.int32)
+    for i in range(values.shape[0]):
+        values[i], bits[i] = _parts_32(values[i] - tops[i])
+    for i in range(values.shape[0]):
+        v = values[i] * scales[i]
+        values[i] = v
+        totals[i] += v
+
+
+@njit(inline="always", **HELPER_OPTIONS)
+def _exp_lanes_64(values, tops, scales, totals):
+    bits = scales.view(np.int64)
+    for i in range(values.shape[0]):
+        values[i], bits[i] = _parts_64(values[i] - tops[i])
+    for i in range(values.shape[0]):
+        v = values[i] * scales[i]
+        values[i] = v
+        totals[i] += v
+
+
 @overload(exp_shifted)
 def _exp_shifted(row, top, scales):
     if row.dtype == types.float32:
+        return lambda row, top, scales: _exp_shifted_32(row, top, scales)
+    return lambda row, top, scales: _exp_shifted_64(row, top, scales)
 
-        def single(row, top, scales):
-            return _exp_shifted_32(row, top, scales)
 
-        return single
-
-    def double(row, top, scales):
-        return _exp_shifted_64(row, top, scales)
-
-    return double
+@overload(exp_shifted_lanes)
+def _exp_shifted_lanes(values, tops, scales, totals):
+    if values.dtype == types.float32:
+        return lambda values, tops, scales, totals: _exp_lanes_32(values, tops, scales, totals)
+    return lambda values, tops, scales, totals: _exp_lanes_64(values, tops, scales, totals)

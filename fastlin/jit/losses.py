@@ -28,10 +28,11 @@ import numpy as np
 from numba import njit, prange
 
 from fastlin._config import HELPER_OPTIONS, JIT_OPTIONS, PARALLEL_OPTIONS
-from fastlin._spec import BLOCK_ROWS, n_chunks, use_gemm
+from fastlin._spec import BLOCK_ROWS, gemm_class_major, n_chunks, use_gemm
 from fastlin.jit._bits import float_keys, order_key
 from fastlin.jit._exp import exp_shifted
 from fastlin.jit._half import block_rows, half_scratch
+from fastlin.jit._lanes import LANES, bias_lanes, db_lanes, hinge_lanes, ovr_lanes, softmax_lanes
 from fastlin.jit._tiles import block_grad, block_scores
 
 SLICE = 256  # columns of dWT summed at a time in the final sum (they stay in L1)
@@ -371,12 +372,49 @@ def scores_pass_kernel(S, bias, y, weights, delta, kind, chunks):
 
 
 @njit(**JIT_OPTIONS)
+def scores_pass_columns(ST, bias, y, weights, delta, kind):
+    """:func:`scores_pass_kernel` over class-major scores ``ST`` (C, N), a block of rows at a time.
+
+    Returns the data loss (summed per block, then in block order), db (float64) and whether
+    every score was finite; ``ST`` becomes dL/dscores. The loops run over the block's rows
+    (:mod:`fastlin.jit._lanes`). Serial, for the same reason as the row-wise pass.
+    """
+    C, N = ST.shape
+    correct = np.empty(LANES)
+    check = np.empty(LANES)
+    totals = np.empty(LANES)
+    losses = np.empty(LANES)
+    tops = np.empty(LANES, dtype=ST.dtype)
+    scales = np.empty(LANES, dtype=ST.dtype)
+    db = np.zeros(C)
+    loss = 0.0
+    finite = True
+    for a in range(0, N, LANES):
+        m = min(LANES, N - a)
+        bias_lanes(ST, a, m, bias, y, correct, check)
+        if kind == SOFTMAX:
+            loss += softmax_lanes(ST, a, m, y, weights, correct, tops, scales, totals, db)
+        else:
+            if kind >= OVR_SVM:
+                loss += ovr_lanes(ST, a, m, y, weights, delta, kind == OVR_SQUARED_HINGE, correct, losses)
+            else:
+                loss += hinge_lanes(ST, a, m, y, weights, delta, kind == SQUARED_HINGE, correct, totals, losses)
+            db_lanes(ST, a, m, db)
+        flags = 0.0
+        for i in range(m):
+            flags += check[i]
+        finite &= flags == 0.0
+    return loss, db, finite
+
+
+@njit(**JIT_OPTIONS)
 def add_penalty(dW, W, l2, l1):
     """``dW += 2 l2 W + l1 sign(W)`` (each sum in float64, then rounded); returns the penalty.
 
-    Both (D, C) C-contiguous: the loops run in memory order. Serial: right after a BLAS call
-    a parallel region competes with the BLAS's spinning threads, which cost more (measured)
-    than the work it would split.
+    ``dW`` and ``W`` of one shape; the loops follow dW's rows, its memory order: both (D, C)
+    C-contiguous, or a class-major gradient's dWT with WT (W then read across its rows).
+    Serial: right after a BLAS call a parallel region competes with the BLAS's spinning
+    threads, which cost more (measured) than the work it would split.
     """
     penalty = 0.0
     for d in range(W.shape[0]):
@@ -394,33 +432,45 @@ HALF_GEMM_ROWS = 8192
 def _loss_grad_gemm(X, rows, WT, bias, y, weights, delta, kind, l2, l1):
     """The contract for many classes: GEMM, the fused pass over the scores (in place), GEMM.
 
-    W's own (D, C) layout serves both products: given ``WT`` as the transposed view of a
-    C-contiguous W, as the public functions pass it, nothing is transposed in memory, and
-    ``dWT`` comes back as the transposed view of a C-contiguous dW. float16 X is widened to
-    float32 ``HALF_GEMM_ROWS`` rows at a time, each piece's products and pass in turn.
+    The scores are held in the layout in which the BLAS runs the dtype's products faster
+    (:func:`fastlin._spec.gemm_class_major`): row-major ``batch @ W`` (N, C), its gradient ``batch.T @ G``;
+    or class-major ``WT @ batch.T`` (C, N), its gradient ``GT @ batch`` (C, D). W's own (D, C)
+    layout serves both: given ``WT`` as the transposed view of a C-contiguous W, as the public
+    functions pass it, nothing is transposed in memory. float16 X is widened to float32
+    ``HALF_GEMM_ROWS`` rows at a time, each piece's products and pass in turn.
     """
     half = X.dtype == np.float16
     rows = np.arange(X.shape[0]) if rows is None and half else rows
-    W = WT.T
     n = X.shape[0] if rows is None else len(rows)
+    class_major = gemm_class_major(n, WT.shape[0], WT.dtype)
     step = HALF_GEMM_ROWS if half else n  # float X: one piece, the whole batch
-    loss, finite, db, dW = 0.0, True, np.zeros(WT.shape[0]), None
+    loss, finite, db, dWT = 0.0, True, np.zeros(WT.shape[0]), None
     for a in range(0, n, step):
         piece = slice(a, a + step)
         batch = X if rows is None else np.take(X, rows[piece], axis=0)
         batch = batch.astype(WT.dtype, copy=False)
-        G = batch @ W  # the scores (N, C) in W's dtype; the pass turns them into dL/dscores
-        chunks = n_chunks(len(batch), "losses")
-        part_loss, part_db, part_finite = scores_pass_kernel(
-            G, bias, y[piece], weights[piece], float(delta), CODES[kind], chunks
-        )
+        if class_major:
+            G = WT @ batch.T  # the scores (C, N); the pass turns them into dL/dscores
+            part_loss, part_db, part_finite = scores_pass_columns(
+                G, bias, y[piece], weights[piece], float(delta), CODES[kind]
+            )
+            part_dWT = G @ batch  # (C, D), C-contiguous
+        else:
+            G = batch @ WT.T  # the scores (N, C)
+            chunks = n_chunks(len(batch), "losses")
+            part_loss, part_db, part_finite = scores_pass_kernel(
+                G, bias, y[piece], weights[piece], float(delta), CODES[kind], chunks
+            )
+            part_dWT = (batch.T @ G).T  # (C, D), the transpose of a C-contiguous dW
         loss, finite, db = loss + part_loss, finite and part_finite, db + part_db
-        part_dW = batch.T @ G  # (D, C), C-contiguous
-        dW = part_dW if dW is None else np.add(dW, part_dW, out=dW)
+        dWT = part_dWT if dWT is None else np.add(dWT, part_dWT, out=dWT)
     penalty = 0.0
     if l2 != 0.0 or l1 != 0.0:
-        penalty = add_penalty(dW, np.ascontiguousarray(W), float(l2), float(l1))
-    return (float(loss) if finite else float("nan")), float(penalty), dW.T, db
+        if class_major:  # dWT's rows in memory order, W read across its rows (see _spec)
+            penalty = add_penalty(dWT, WT, float(l2), float(l1))
+        else:
+            penalty = add_penalty(dWT.T, np.ascontiguousarray(WT.T), float(l2), float(l1))
+    return (float(loss) if finite else float("nan")), float(penalty), dWT, db
 
 
 def loss_grad_rows(X, rows, WT, bias, y, weights, delta, kind, l2, l1):
