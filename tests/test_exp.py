@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 from numba import njit
 
+from fastlin.jit._bits import float_keys
 from fastlin.jit._exp import FLOOR_32, FLOOR_64, exp_shifted
 from fastlin.jit.losses import _add_bias_range
 
@@ -12,7 +13,7 @@ from fastlin.jit.losses import _add_bias_range
 @njit(cache=False)
 def _exp_row(row, top):
     scales = np.empty_like(row)
-    return exp_shifted(row, top, scales)
+    return exp_shifted(row.reshape(1, -1), 0, top, scales, float_keys(scales))
 
 
 @pytest.mark.parametrize(("dtype", "floor", "ulps"), [(np.float32, FLOOR_32, 4), (np.float64, FLOOR_64, 2)])
@@ -43,7 +44,9 @@ def test_exp_shifted_of_the_maximum_is_one():
 
 @njit(cache=False)
 def _range(row, bias):
-    return _add_bias_range(row, bias, np.empty(2, dtype=row.dtype))
+    S = row.reshape(1, -1)
+    extremes = np.empty(2, dtype=row.dtype)
+    return _add_bias_range(S, float_keys(S), 0, bias, extremes, float_keys(extremes))
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

@@ -1,7 +1,8 @@
-"""``exp`` over a row of scores in loops that vectorize, for the softmax pass of the GEMM path.
+"""``exp`` over scores in loops that vectorize, for the softmax passes of the GEMM path.
 
 Numba turns ``np.exp`` into a call of the C library's scalar ``exp`` per element, which keeps
-its loop from vectorizing. :func:`exp_shifted` computes ``exp(x) = 2**n * exp(r)`` with
+its loop from vectorizing. :func:`exp_shifted` (a row of scores) and
+:func:`exp_shifted_lanes` (one class's scores of a block of rows) compute ``exp(x) = 2**n * exp(r)`` with
 ``n = round(x / ln 2)`` and ``|r| <= ln(2) / 2`` instead: ``exp(r)`` by its Taylor polynomial,
 times ``2**n``, a float built from its exponent bits in the integer view of a scratch row, no
 branch (the shifted scores are at most 0 and above the floor, so ``2**n`` and the result
@@ -36,23 +37,6 @@ FLOOR_64 = -708.0
 INVERSE_FACTORIALS_64 = tuple(1.0 / float(np.prod(np.arange(1, k + 1, dtype=np.float64))) for k in range(13, 1, -1))
 
 
-def exp_shifted(row, top, scales):
-    """``row[j] = exp(row[j] - top)`` in place (each <= 1); returns their sum (float64).
-
-    ``row`` float32 or float64, ``scales`` a scratch of the row's length and dtype.
-    """
-    raise NotImplementedError  # pragma: no cover - compiled through the overload below
-
-
-def exp_shifted_lanes(values, tops, scales, totals):
-    """``values[i] = exp(values[i] - tops[i])`` in place (each <= 1); ``totals[i]`` (float64) += it.
-
-    The class-major softmax pass's form: one class's scores of a block of rows, each row
-    with its own maximum. ``tops`` and ``scales`` (scratch) of the values' length and dtype.
-    """
-    raise NotImplementedError  # pragma: no cover - compiled through the overload below
-
-
 @njit(inline="always", **HELPER_OPTIONS)
 def _parts_32(x):
     """``exp(x)`` (x <= 0) as ``(exp(r), bits of 2**n)``: their product, taken by the caller, is it."""
@@ -84,63 +68,47 @@ def _parts_64(x):
     return (p * r + 1.0) * r + 1.0, 0 if under else (np.int64(n) + 1023) << 52
 
 
+def exp_parts(x):
+    """``exp(x)`` (x <= 0) as ``(exp(r), bits of 2**n)`` in x's precision (:func:`_parts_32`)."""
+    raise NotImplementedError  # pragma: no cover - compiled through the overload below
+
+
+@overload(exp_parts, inline="always")
+def _exp_parts(x):
+    if x == types.float32:
+        return lambda x: _parts_32(x)
+    return lambda x: _parts_64(x)
+
+
 @njit(inline="always", **HELPER_OPTIONS)
-def _exp_shifted_32(row, top, scales):
-    bits = scales.view(np.int32)
-    for j in range(row.shape[0]):
-        row[j], bits[j] = _parts_32(row[j] - top)
+def exp_shifted(S, r, top, scales, bits):
+    """``S[r, j] = exp(S[r, j] - top)`` in place (each <= 1); returns their sum (float64).
+
+    ``S`` float32 or float64, ``scales`` a scratch of a row's length and S's dtype, ``bits``
+    its integer view (:func:`fastlin.jit._bits.float_keys`), made once by the caller: a view
+    is an array of its own, and one made per row cost more than the row's arithmetic.
+    """
+    for j in range(S.shape[1]):
+        S[r, j], bits[j] = exp_parts(S[r, j] - top)
     total = 0.0
-    for j in range(row.shape[0]):
-        v = row[j] * scales[j]
-        row[j] = v
+    for j in range(S.shape[1]):
+        v = S[r, j] * scales[j]
+        S[r, j] = v
         total += v
     return total
 
 
 @njit(inline="always", **HELPER_OPTIONS)
-def _exp_shifted_64(row, top, scales):
-    bits = scales.view(np.int64)
-    for j in range(row.shape[0]):
-        row[j], bits[j] = _parts_64(row[j] - top)
-    total = 0.0
-    for j in range(row.shape[0]):
-        v = row[j] * scales[j]
-        row[j] = v
-        total += v
-    return total
+def exp_shifted_lanes(values, tops, scales, bits, totals):
+    """``values[i] = exp(values[i] - tops[i])`` in place (each <= 1); ``totals[i]`` (float64) += it.
 
-
-@njit(inline="always", **HELPER_OPTIONS)
-def _exp_lanes_32(values, tops, scales, totals):
-    bits = scales.view(np.int32)
+    The class-major softmax pass's form: one class's scores of a block of rows, each row
+    with its own maximum. ``tops`` and the scratch ``scales`` of the values' dtype, at least
+    as long, ``bits`` the integer view of ``scales``, made once by the caller.
+    """
     for i in range(values.shape[0]):
-        values[i], bits[i] = _parts_32(values[i] - tops[i])
+        values[i], bits[i] = exp_parts(values[i] - tops[i])
     for i in range(values.shape[0]):
         v = values[i] * scales[i]
         values[i] = v
         totals[i] += v
-
-
-@njit(inline="always", **HELPER_OPTIONS)
-def _exp_lanes_64(values, tops, scales, totals):
-    bits = scales.view(np.int64)
-    for i in range(values.shape[0]):
-        values[i], bits[i] = _parts_64(values[i] - tops[i])
-    for i in range(values.shape[0]):
-        v = values[i] * scales[i]
-        values[i] = v
-        totals[i] += v
-
-
-@overload(exp_shifted)
-def _exp_shifted(row, top, scales):
-    if row.dtype == types.float32:
-        return lambda row, top, scales: _exp_shifted_32(row, top, scales)
-    return lambda row, top, scales: _exp_shifted_64(row, top, scales)
-
-
-@overload(exp_shifted_lanes)
-def _exp_shifted_lanes(values, tops, scales, totals):
-    if values.dtype == types.float32:
-        return lambda values, tops, scales, totals: _exp_lanes_32(values, tops, scales, totals)
-    return lambda values, tops, scales, totals: _exp_lanes_64(values, tops, scales, totals)

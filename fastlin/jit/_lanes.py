@@ -22,108 +22,123 @@ LANES = 128
 
 
 @njit(inline="always", **HELPER_OPTIONS)
-def bias_lanes(ST, a, m, bias, y, correct, check):
-    """``ST[:, a:a + m] += bias[:, None]``; ``correct[i]`` gets row ``a + i``'s correct score.
-
-    ``check[i]`` (float64) becomes 0 if every score of the row is finite, NaN otherwise (the
-    sum of ``v * 0``: exact, and no finite score can overflow it).
-    """
+def _gather_correct(ST, a, m, bias, y, correct):
+    """``correct[i]``: row ``a + i``'s score of its own class, its bias added (float64)."""
     for i in range(m):
-        check[i] = 0.0
+        yi = y[a + i]
+        correct[i] = np.float64(ST[yi, a + i] + bias[yi])
+
+
+@njit(inline="always", **HELPER_OPTIONS)
+def _hinge_term(margin, wi, squared):
+    """A margin's weighted loss and its dL/dscore (both 0 when the margin is not positive)."""
+    active = margin > 0.0
+    loss = (wi * margin * margin if squared else wi * margin) if active else 0.0
+    return loss, (2.0 * wi * margin if squared else wi) if active else 0.0
+
+
+@njit(inline="always", **HELPER_OPTIONS)
+def hinge_lanes(ST, a, m, bias, y, weights, delta, squared, correct, totals, db):
+    """Weighted (squared) hinge losses of the block's rows, summed; dL/dscores in place.
+
+    One loop a class adds the bias, scores every class's margin branch-free and adds the
+    class's dL/dscores to ``db``; as in the row-wise helper, the correct class's own term
+    (its margin is ``delta``) is taken back out afterwards. The sum is NaN if a score is
+    NaN or inf (it adds every score times 0).
+    """
+    _gather_correct(ST, a, m, bias, y, correct)
+    loss = 0.0
+    bad = 0.0
+    for i in range(m):
+        totals[i] = 0.0
     for c in range(ST.shape[0]):
+        lane = ST[c, a : a + m]
+        b = bias[c]
+        acc = 0.0
+        for i in range(m):
+            v = lane[i] + b
+            bad += v * 0.0
+            term, g = _hinge_term(np.float64(v) - correct[i] + delta, weights[a + i], squared)
+            loss += term
+            lane[i] = g
+            totals[i] += g
+            acc += lane[i]
+        db[c] += acc
+    for i in range(m):
+        wi = weights[a + i]
+        term, g = _hinge_term(delta, wi, squared)  # the correct class's, counted above
+        loss -= term
+        yi = y[a + i]
+        before = ST[yi, a + i]
+        ST[yi, a + i] = -(totals[i] - g)
+        db[yi] += np.float64(ST[yi, a + i]) - np.float64(before)
+    return loss + bad
+
+
+@njit(inline="always", **HELPER_OPTIONS)
+def ovr_lanes(ST, a, m, bias, y, weights, delta, squared, correct, db):
+    """Weighted one-versus-rest (squared) hinge losses of the block's rows, summed; dL/dscores in place.
+
+    Every class is first scored as a negative (label -1) in one loop a class, as
+    :func:`hinge_lanes` does (NaN for a NaN or inf score too); the correct class is redone
+    after.
+    """
+    _gather_correct(ST, a, m, bias, y, correct)
+    loss = 0.0
+    bad = 0.0
+    for c in range(ST.shape[0]):
+        lane = ST[c, a : a + m]
+        b = bias[c]
+        acc = 0.0
+        for i in range(m):
+            v = lane[i] + b
+            bad += v * 0.0
+            term, g = _hinge_term(delta + np.float64(v), weights[a + i], squared)
+            loss += term
+            lane[i] = g
+            acc += lane[i]
+        db[c] += acc
+    for i in range(m):
+        wi = weights[a + i]
+        term, _ = _hinge_term(delta + correct[i], wi, squared)  # its negative term, counted above
+        loss -= term
+        term, g = _hinge_term(delta - correct[i], wi, squared)
+        loss += term
+        yi = y[a + i]
+        before = ST[yi, a + i]
+        ST[yi, a + i] = -g
+        db[yi] += np.float64(ST[yi, a + i]) - np.float64(before)
+    return loss + bad
+
+
+@njit(inline="always", **HELPER_OPTIONS)
+def softmax_lanes(ST, a, m, bias, y, weights, correct, tops, scales, bits, totals, db):
+    """Weighted cross-entropy of the block's rows, summed; dL/dscores in place, added to ``db``.
+
+    ``tops`` and ``scales`` are lanes of ST's dtype, ``bits`` the integer view of ``scales``
+    (made once per pass: a view costs an array of its own). The first loop a class adds the bias
+    and keeps each row's maximum (and the sum of every score times 0, NaN if a score is NaN
+    or inf, added to the returned loss); the exponentials are
+    :func:`fastlin.jit._exp.exp_shifted_lanes` (each row shifted by its own maximum), their
+    sums and the loss float64; the probabilities are scaled in float64 and rounded once.
+    """
+    C = ST.shape[0]
+    _gather_correct(ST, a, m, bias, y, correct)
+    for i in range(m):
+        tops[i] = ST[0, a + i] + bias[0]
+    bad = 0.0
+    for c in range(C):  # a NaN never wins the maximum; ``bad`` reports it
         lane = ST[c, a : a + m]
         b = bias[c]
         for i in range(m):
             v = lane[i] + b
             lane[i] = v
-            check[i] += v * 0.0
-    for i in range(m):
-        correct[i] = ST[y[a + i], a + i]
-
-
-@njit(inline="always", **HELPER_OPTIONS)
-def hinge_lanes(ST, a, m, y, weights, delta, squared, correct, totals, losses):
-    """Weighted (squared) hinge losses of the block's rows, summed; dL/dscores in place.
-
-    As in the row-wise helper, every class is scored in one branch-free loop and the
-    correct class's own term (its margin is ``delta``) is taken back out afterwards.
-    """
-    for i in range(m):
-        totals[i] = 0.0
-        losses[i] = 0.0
-    for c in range(ST.shape[0]):
-        lane = ST[c, a : a + m]
-        for i in range(m):
-            wi = weights[a + i]
-            margin = np.float64(lane[i]) - correct[i] + delta
-            active = margin > 0.0
-            g = (2.0 * wi * margin if squared else wi) if active else 0.0
-            losses[i] += (wi * margin * margin if squared else wi * margin) if active else 0.0
-            lane[i] = g
-            totals[i] += g
-    loss = 0.0
-    for i in range(m):
-        wi = weights[a + i]
-        if delta > 0.0:  # the correct class's margin, delta, was counted as active
-            losses[i] -= wi * delta * delta if squared else wi * delta
-            totals[i] -= 2.0 * wi * delta if squared else wi
-        ST[y[a + i], a + i] = -totals[i]
-        loss += losses[i]
-    return loss
-
-
-@njit(inline="always", **HELPER_OPTIONS)
-def ovr_lanes(ST, a, m, y, weights, delta, squared, correct, losses):
-    """Weighted one-versus-rest (squared) hinge losses of the block's rows, summed; dL/dscores in place.
-
-    Every class is first scored as a negative (label -1); the correct class is redone after.
-    """
-    for i in range(m):
-        losses[i] = 0.0
-    for c in range(ST.shape[0]):
-        lane = ST[c, a : a + m]
-        for i in range(m):
-            wi = weights[a + i]
-            margin = delta + np.float64(lane[i])
-            active = margin > 0.0
-            losses[i] += (wi * margin * margin if squared else wi * margin) if active else 0.0
-            lane[i] = (2.0 * wi * margin if squared else wi) if active else 0.0
-    loss = 0.0
-    for i in range(m):
-        wi = weights[a + i]
-        margin = delta + correct[i]  # take the correct class's negative term back out
-        if margin > 0.0:
-            losses[i] -= wi * margin * margin if squared else wi * margin
-        margin = delta - correct[i]
-        g = 0.0
-        if margin > 0.0:
-            losses[i] += wi * margin * margin if squared else wi * margin
-            g = -(2.0 * wi * margin if squared else wi)
-        ST[y[a + i], a + i] = g
-        loss += losses[i]
-    return loss
-
-
-@njit(inline="always", **HELPER_OPTIONS)
-def softmax_lanes(ST, a, m, y, weights, correct, tops, scales, totals, db):
-    """Weighted cross-entropy of the block's rows, summed; dL/dscores in place, added to ``db``.
-
-    ``tops`` and ``scales`` are lanes of ST's dtype. The exponentials are
-    :func:`fastlin.jit._exp.exp_shifted_lanes` (each row shifted by its own maximum), their
-    sums and the loss float64; the probabilities are scaled in float64 and rounded once.
-    """
-    C = ST.shape[0]
-    for i in range(m):
-        tops[i] = ST[0, a + i]
-    for c in range(1, C):  # a NaN never wins here; the caller's check reports it
-        lane = ST[c, a : a + m]
-        for i in range(m):
-            v = lane[i]
+            bad += v * 0.0
             tops[i] = v if v > tops[i] else tops[i]
     for i in range(m):
         totals[i] = 0.0
     for c in range(C):
-        exp_shifted_lanes(ST[c, a : a + m], tops[:m], scales[:m], totals[:m])
+        exp_shifted_lanes(ST[c, a : a + m], tops, scales, bits, totals)
     loss = 0.0
     for i in range(m):
         wi = weights[a + i]
@@ -141,15 +156,4 @@ def softmax_lanes(ST, a, m, y, weights, correct, tops, scales, totals, db):
         before = ST[yi, a + i]
         ST[yi, a + i] = before - weights[a + i]
         db[yi] += np.float64(ST[yi, a + i]) - np.float64(before)
-    return loss
-
-
-@njit(inline="always", **HELPER_OPTIONS)
-def db_lanes(ST, a, m, db):
-    """``db[c] += ST[c, a:a + m].sum()`` (float64) for every class."""
-    for c in range(ST.shape[0]):
-        lane = ST[c, a : a + m]
-        acc = 0.0
-        for i in range(m):
-            acc += lane[i]
-        db[c] += acc
+    return loss + bad
