@@ -1,13 +1,14 @@
 """The GEMM path's pass over class-major scores: a block of rows at a time, one lane per row.
 
-When the scores are held class-major, ``ST`` (C, N) (``fastlin._spec.GEMM_CLASS_MAJOR``),
+When the scores are held class-major, ``ST`` (C, N) (:func:`fastlin._spec.gemm_class_major`),
 one class's scores of a block of rows are contiguous, so every loop here runs over the
-block's rows, a lane each: the row's maximum, its sum of exponentials, its loss and its
-count of active margins are elementwise updates of a lane, never a reduction across a
-vector, and they vectorize without any fastmath flag and without a remainder per row. Each
+block's rows, a lane each: the row's maximum, its sum of exponentials and its count of
+active margins are elementwise updates of a lane, never a reduction across a vector. Each
 helper takes the block ``ST[:, a:a + m]`` and scratch lanes of length ``>= m``; the losses
 and gradients are those of the row-wise helpers of :mod:`fastlin.jit.losses`, dL/dscores
-written in place of the scores.
+written in place of the scores. The layout is chosen for the two products around the pass
+(faster so in OpenBLAS's float64); the pass itself is a little slower than the row-wise
+one (design.md, "Class-major scores").
 """
 
 import numpy as np
