@@ -674,7 +674,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     Exit status: 0 on success, 2 for bad usage (arguments, a missing data folder), 1 for a
     run that failed (corrupt data, divergence, no memory, a file that cannot be written),
-    130 when interrupted. Every error is one line on stderr.
+    130 when interrupted, 141 (quietly) when the reader of its output closed the pipe. Every
+    error is one line on stderr.
     """
     try:
         args = build_parser().parse_args(argv)
@@ -683,6 +684,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("fastlin: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # the reader went away (``fastlin check | head``): stop quietly, as a Unix tool killed
+        # by SIGPIPE does, and keep Python from failing again when it flushes stdout at exit
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except (_UsageError, FileNotFoundError, NotADirectoryError) as e:
         print(f"fastlin: error: {e}", file=sys.stderr)
         return 2

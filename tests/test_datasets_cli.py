@@ -1,5 +1,6 @@
 """Data loading and the `fastlin` command."""
 
+import os
 import pickle
 import subprocess
 import sys
@@ -124,6 +125,19 @@ def test_cli_check_and_module_entry_point():
     assert out.returncode == 0, out.stderr
     assert "gradients agree" in out.stdout
     assert out.stdout.count("max relative error") == 15  # five losses, three tiers
+
+
+def test_cli_output_into_a_closed_pipe_ends_quietly():
+    # ``fastlin check | head -1`` once head has left: the pipe's reader is gone before any write
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        out = subprocess.run(
+            [sys.executable, "-m", "fastlin", "check"], stdout=write_end, stderr=subprocess.PIPE, text=True
+        )
+    finally:
+        os.close(write_end)
+    assert out.returncode == 141 and out.stderr == ""
 
 
 def test_cli_coates_on_digits(capsys):
