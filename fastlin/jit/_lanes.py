@@ -39,15 +39,14 @@ def _hinge_term(margin, wi, squared):
 
 
 @njit(inline="always", **HELPER_OPTIONS)
-def hinge_lanes(ST, a, m, bias, y, weights, delta, squared, correct, totals, db):
-    """Weighted (squared) hinge losses of the block's rows, summed; dL/dscores in place.
+def _margin_lanes(ST, a, m, bias, weights, delta, squared, ovr, correct, totals, db):
+    """The margins' loop over every class: returns (the block's loss, NaN-or-0 check).
 
-    One loop a class adds the bias, scores every class's margin branch-free and adds the
-    class's dL/dscores to ``db``; as in the row-wise helper, the correct class's own term
-    (its margin is ``delta``) is taken back out afterwards. The sum is NaN if a score is
-    NaN or inf (it adds every score times 0).
+    One loop a class adds the bias, scores the class's margin branch-free (Weston-Watkins
+    ``s_j - s_y + delta``, or one-versus-rest as a negative, ``delta + s_j``), writes its
+    dL/dscores, adds them to ``totals`` (each row's sum) and to ``db``. The check is the sum
+    of every score times 0: NaN if a score is NaN or inf.
     """
-    _gather_correct(ST, a, m, bias, y, correct)
     loss = 0.0
     bad = 0.0
     for i in range(m):
@@ -59,12 +58,26 @@ def hinge_lanes(ST, a, m, bias, y, weights, delta, squared, correct, totals, db)
         for i in range(m):
             v = lane[i] + b
             bad += v * 0.0
-            term, g = _hinge_term(np.float64(v) - correct[i] + delta, weights[a + i], squared)
+            margin = delta + np.float64(v) if ovr else np.float64(v) - correct[i] + delta
+            term, g = _hinge_term(margin, weights[a + i], squared)
             loss += term
             lane[i] = g
             totals[i] += g
             acc += lane[i]
         db[c] += acc
+    return loss, bad
+
+
+@njit(inline="always", **HELPER_OPTIONS)
+def hinge_lanes(ST, a, m, bias, y, weights, delta, squared, correct, totals, db):
+    """Weighted (squared) hinge losses of the block's rows, summed; dL/dscores in place.
+
+    As in the row-wise helper, every class is scored (:func:`_margin_lanes`) and the correct
+    class's own term (its margin is ``delta``) is taken back out afterwards. The sum is NaN
+    if a score is NaN or inf.
+    """
+    _gather_correct(ST, a, m, bias, y, correct)
+    loss, bad = _margin_lanes(ST, a, m, bias, weights, delta, squared, False, correct, totals, db)
     for i in range(m):
         wi = weights[a + i]
         term, g = _hinge_term(delta, wi, squared)  # the correct class's, counted above
@@ -77,28 +90,14 @@ def hinge_lanes(ST, a, m, bias, y, weights, delta, squared, correct, totals, db)
 
 
 @njit(inline="always", **HELPER_OPTIONS)
-def ovr_lanes(ST, a, m, bias, y, weights, delta, squared, correct, db):
+def ovr_lanes(ST, a, m, bias, y, weights, delta, squared, correct, totals, db):
     """Weighted one-versus-rest (squared) hinge losses of the block's rows, summed; dL/dscores in place.
 
-    Every class is first scored as a negative (label -1) in one loop a class, as
-    :func:`hinge_lanes` does (NaN for a NaN or inf score too); the correct class is redone
-    after.
+    Every class is first scored as a negative (label -1, :func:`_margin_lanes`); the correct
+    class is redone after. The sum is NaN if a score is NaN or inf.
     """
     _gather_correct(ST, a, m, bias, y, correct)
-    loss = 0.0
-    bad = 0.0
-    for c in range(ST.shape[0]):
-        lane = ST[c, a : a + m]
-        b = bias[c]
-        acc = 0.0
-        for i in range(m):
-            v = lane[i] + b
-            bad += v * 0.0
-            term, g = _hinge_term(delta + np.float64(v), weights[a + i], squared)
-            loss += term
-            lane[i] = g
-            acc += lane[i]
-        db[c] += acc
+    loss, bad = _margin_lanes(ST, a, m, bias, weights, delta, squared, True, correct, totals, db)
     for i in range(m):
         wi = weights[a + i]
         term, _ = _hinge_term(delta + correct[i], wi, squared)  # its negative term, counted above
