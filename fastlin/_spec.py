@@ -32,9 +32,10 @@ GEMM_MIN_CLASSES = {np.dtype(np.float32): 16, np.dtype(np.float64): 32}
 #: rows (4-5 ns an entry of W, as slow as a transposing copy on this machine), a cost the
 #: faster products repay only over enough rows. Whole float64 softmax losses with an L2
 #: penalty, class-major against row-major: 10000x512x100 18.9 against 25.8 ms, 10000x3072x100
-#: 103 against 161, 1000x512x100 2.35 against 2.60, 2000x3073x200 37.7 against 42.3;
-#: 512x3073x200 12.1 against 11.2, 200x3073x100 3.7 against 3.2, 1024x14400x300 163 against
-#: 158. Measured on an Intel Xeon with AVX-512 (2 cores, OpenBLAS 0.3.31).
+#: 103 against 161, 1000x512x100 2.35 against 2.60, 2000x3073x200 37.7 against 42.3; slower
+#: below the rule (512x3073x200 12.1 against 11.2, 200x3073x100 3.7 against 3.2) and at its
+#: edge (1024x14400x300 163 against 158). Measured on an Intel Xeon with AVX-512 (2 cores,
+#: OpenBLAS 0.3.31).
 CLASS_MAJOR_MIN_ROWS = 1000
 CLASS_MAJOR_MAX_CLASSES = 300
 
