@@ -17,8 +17,10 @@ With many classes (``_spec.use_gemm``: 16 or more for float32, 32 for float64) t
 the machine's GEMM to beat the register tiles: the scores are ``X[rows] @ W`` and the
 gradient ``G.T @ X[rows]`` by the BLAS NumPy uses, and only the pass over the scores (margins,
 or probabilities with a vectorizable ``exp``) runs between them, serially, in place, with
-per-chunk partial losses. BLAS splits a product over its output, so its result
-does not depend on its thread count either.
+per-chunk partial losses. In float64 from 1000 rows the scores are held class-major,
+``W.T @ X[rows].T`` (C, N), where OpenBLAS runs both products faster
+(``_spec.gemm_class_major``; their pass is :mod:`fastlin.jit._lanes`). BLAS splits a
+product over its output, so its result does not depend on its thread count either.
 
 A NaN or inf in X always makes a score of its row non-finite (W is checked finite by the
 caller); the kernel reports that instead of making a second pass over X to look for it.
